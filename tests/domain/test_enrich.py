@@ -8,9 +8,12 @@ from typing import Any
 import crawleruseragents
 import maxminddb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.domain.scans import enrich as enrich_module
 from app.domain.scans.enrich import (
+    DEVICE_TYPES,
     RawScan,
     classify_user_agent,
     daily_salt,
@@ -351,3 +354,39 @@ def test_raw_scans_are_immutable_values() -> None:
     scan = raw_scan()
     assert replace(scan, ip=None).ip is None
     assert scan.ip == "198.51.100.23"
+
+
+optional_text = st.none() | st.text(max_size=80)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(
+    ip=optional_text | st.ip_addresses().map(str),
+    user_agent=optional_text,
+    referrer=optional_text,
+    accept_language=optional_text,
+    country=optional_text,
+    method=st.sampled_from(["GET", "HEAD", "get", ""]),
+)
+def test_enrich_accepts_any_captured_request(
+    ip: str | None,
+    user_agent: str | None,
+    referrer: str | None,
+    accept_language: str | None,
+    country: str | None,
+    method: str,
+) -> None:
+    raw = raw_scan(
+        ip=ip,
+        user_agent=user_agent,
+        referrer=referrer,
+        accept_language=accept_language,
+        country_header_value=country,
+        method=method,
+    )
+    scan = enrich(raw, secret=SECRET)
+    assert scan.device_type in DEVICE_TYPES
+    assert scan.country is None or len(scan.country) == 2
+    assert scan.language is None or len(scan.language) <= 16
+    assert scan.referrer_host is None or len(scan.referrer_host) <= 253
+    assert len(scan.visitor_hash) == 32

@@ -15,7 +15,7 @@ from app.domain.links.rules import (
     MAX_RULES,
     RequestFacts,
     choose_destination,
-    condition_types,
+    compile_rules,
     request_facts,
     validate_rules,
 )
@@ -164,9 +164,22 @@ def test_a_damaged_stored_rule_never_matches_and_never_raises() -> None:
     assert choose_destination(stored, facts()) == "https://example.com/e"
 
 
-def test_condition_types_lists_what_rules_use() -> None:
+def test_compiled_rules_list_the_condition_types_they_use() -> None:
     rules = validate_rules([rule("COUNTRY", "DE"), rule("DEVICE", "mobile")])
-    assert condition_types(rules) == {"COUNTRY", "DEVICE"}
+    assert compile_rules(rules).condition_types == {"COUNTRY", "DEVICE"}
+
+
+def test_compiled_rules_choose_like_stored_rules() -> None:
+    rules = validate_rules([rule("COUNTRY", "FR", "https://example.com/fr"), rule("OS", "windows")])
+    compiled = compile_rules(rules)
+    assert compile_rules(rules) is compiled  # cached by content
+    for request in (facts(), facts(country="FR"), facts(os="linux")):
+        assert choose_destination(compiled, request) == choose_destination(rules, request)
+
+
+@pytest.mark.parametrize("stored", [None, 42, "rules", {"a": 1}, [{"conditions": 5}], [[1, 2]]])
+def test_garbage_stored_rules_never_match(stored: Any) -> None:
+    assert choose_destination(stored, facts()) is None
 
 
 # -- request facts ----------------------------------------------------------------------------
@@ -468,3 +481,28 @@ def test_any_json_input_is_normalised_or_rejected_with_problems(rules: Any) -> N
     request = facts(now=datetime.now(timezone(timedelta(hours=3))))
     destination = choose_destination(result, request)
     assert destination is None or destination in {r["destination"] for r in result}
+
+
+optional_text = st.none() | st.text(max_size=60)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(
+    user_agent=optional_text,
+    accept_language=optional_text,
+    query=st.text(max_size=60) | st.dictionaries(st.text(max_size=8), st.text(max_size=8)),
+    ip=optional_text | st.ip_addresses().map(str),
+    country=optional_text,
+)
+def test_request_facts_accept_any_request(
+    user_agent: str | None,
+    accept_language: str | None,
+    query: Any,
+    ip: str | None,
+    country: str | None,
+) -> None:
+    request = request_facts(user_agent, accept_language, query, ip, country, NOW)
+    rules = validate_rules(
+        [rule(kind, value) for kind, value in [("IP_CIDR", "::/0,0.0.0.0/0"), ("LANGUAGE", "en")]]
+    )
+    assert choose_destination(rules, request) in (None, "https://example.com/rule")

@@ -124,24 +124,35 @@ def _parse_query(query: str) -> dict[str, str]:
     return parsed
 
 
-def choose_destination(rules: Sequence[Mapping[str, Any]], facts: RequestFacts) -> str | None:
-    """The destination of the first rule whose conditions all hold, or None."""
-    if not rules:
-        return None
-    for destination, matchers in _compiled(_freeze(rules)):
+def choose_destination(
+    rules: CompiledRules | Sequence[Mapping[str, Any]], facts: RequestFacts
+) -> str | None:
+    """The destination of the first rule whose conditions all hold, or None.
+
+    Given stored rules, they are compiled (and the result cached by content) first; a caller
+    that keeps `compile_rules(link.rules)` beside its cached link skips that step.
+    """
+    if not isinstance(rules, CompiledRules):
+        if not rules:
+            return None
+        rules = compile_rules(rules)
+    for destination, matchers in rules.rules:
         if all(matcher(facts) for matcher in matchers):
             return destination
     return None
 
 
-def condition_types(rules: Sequence[Mapping[str, Any]]) -> frozenset[str]:
-    """Which condition types the rules use, so a caller can skip e.g. a GeoIP lookup."""
-    return frozenset(
-        str(condition.get("type"))
-        for rule in rules
-        for condition in rule.get("conditions", ())
-        if isinstance(condition, Mapping)
-    )
+@dataclass(frozen=True, slots=True)
+class CompiledRules:
+    """Stored rules as ready-to-call matchers, plus the condition types they use (so a
+    caller can skip e.g. a GeoIP lookup when no rule looks at the country)."""
+
+    rules: tuple[tuple[str, tuple[Matcher, ...]], ...]
+    condition_types: frozenset[str]
+
+
+def compile_rules(rules: Sequence[Mapping[str, Any]]) -> CompiledRules:
+    return _compile(_freeze(rules))
 
 
 # -- compiling stored rules into matchers ------------------------------------------------------
@@ -150,28 +161,32 @@ _Frozen = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
 
 
 def _freeze(rules: Sequence[Mapping[str, Any]]) -> _Frozen:
-    return tuple(
-        (
-            str(rule.get("destination")),
-            tuple(
-                (str(c.get("type")), str(c.get("value")))
-                for c in rule.get("conditions", ())
-                if isinstance(c, Mapping)
-            ),
+    # A hashable copy for the cache key; anything malformed in a stored row is dropped.
+    if not isinstance(rules, Sequence):
+        return ()
+    frozen = []
+    for rule in rules:
+        if not isinstance(rule, Mapping):
+            continue
+        conditions = rule.get("conditions")
+        if not isinstance(conditions, Sequence) or isinstance(conditions, str):
+            conditions = ()
+        pairs = tuple(
+            (str(c.get("type")), str(c.get("value"))) for c in conditions if isinstance(c, Mapping)
         )
-        for rule in rules
-        if isinstance(rule, Mapping)
-    )
+        frozen.append((str(rule.get("destination")), pairs))
+    return tuple(frozen)
 
 
 @lru_cache(maxsize=COMPILED_CACHE_SIZE)
-def _compiled(rules: _Frozen) -> tuple[tuple[str, tuple[Matcher, ...]], ...]:
+def _compile(rules: _Frozen) -> CompiledRules:
     compiled = []
     for destination, conditions in rules:
         if not conditions:
             continue  # validation forbids it; an unconditional stored rule is not trusted
         compiled.append((destination, tuple(_matcher(kind, value) for kind, value in conditions)))
-    return tuple(compiled)
+    kinds = frozenset(kind for _, conditions in rules for kind, _ in conditions)
+    return CompiledRules(tuple(compiled), kinds)
 
 
 def _never(facts: RequestFacts) -> bool:
