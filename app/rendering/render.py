@@ -1,0 +1,161 @@
+"""render(text, style, format) -> bytes: the one entry point callers run in a worker pool.
+
+Encoding decisions:
+- Never Micro QR (`micro=False`): many phone scanners do not read it.
+- `boost_error=True`: when the content fits the same version at a higher level, segno
+  raises the error correction for free (same size, more robust); `Rendered.error_correction`
+  reports the level actually in the symbol.
+- Non-ASCII text is UTF-8 in byte mode without an ECI header: what modern scanners assume;
+  ECI headers confuse some older readers.
+- A logo that would eat too much of a small symbol's error correction gets the next larger
+  version instead, up to version 40.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import segno
+
+from app.domain.errors import InvalidInput
+from app.rendering import scannability
+from app.rendering.geometry import Scene, build_scene
+from app.rendering.logo import LogoImage, load_logo, parse_data_uri
+from app.rendering.plain import plain_image, to_jpeg, write_plain_png
+from app.rendering.scannability import NOT_SCANNABLE
+from app.rendering.style import MAX_SIZE, MIN_SIZE, Style
+from app.rendering.svg import write_svg
+from app.rendering.vector import render_pdf, render_raster
+
+CONTENT_TYPES = {
+    "PNG": "image/png",
+    "SVG": "image/svg+xml",
+    "JPEG": "image/jpeg",
+    "PDF": "application/pdf",
+}
+INVALID_FORMAT = "INVALID_FORMAT"
+CACHE_KEY_VERSION = "1"  # bump when the renderer's output changes, to retire cached images
+MIN_MODULE_PX = 2  # a raster module narrower than 2 px blurs into its neighbours
+PNG_COMPRESS_LEVEL = 3  # anti-aliased images: zlib past 3 costs much time for few bytes
+
+
+@dataclass(frozen=True)
+class Rendered:
+    content_type: str
+    data: bytes
+    width: int
+    version: int
+    error_correction: str
+
+
+def cache_key(text: str, style: Style, fmt: str, size: int | None = None) -> str:
+    """Content address of an image: any change of payload, design, format or size is a new key."""
+    material = json.dumps(
+        [CACHE_KEY_VERSION, text, style.to_dict(), fmt.upper(), size or style.size],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def encode(text: str, error_correction: str, version: int | None = None) -> segno.QRCode:
+    ascii_only = text.isascii()
+    try:
+        return segno.make(
+            text,
+            error=error_correction.lower(),
+            version=version,
+            mode=None if ascii_only else "byte",
+            encoding=None if ascii_only else "utf-8",
+            micro=False,
+            boost_error=True,
+        )
+    except segno.DataOverflowError:
+        raise InvalidInput.one(
+            "TOO_LONG",
+            f"the content ({len(text.encode())} bytes) does not fit in a QR code at error "
+            f"correction {error_correction}; shorten it or lower the error correction",
+            ("data",),
+        ) from None
+
+
+def render(
+    text: str, style: Style, fmt: str, *, size: int | None = None, logo: bytes | None = None
+) -> Rendered:
+    fmt = fmt.upper() if isinstance(fmt, str) else ""
+    if fmt not in CONTENT_TYPES:
+        raise InvalidInput.one(
+            INVALID_FORMAT, f"format must be one of {', '.join(CONTENT_TYPES)}", ("format",)
+        )
+    size = style.size if size is None else size
+    if isinstance(size, bool) or not isinstance(size, int) or not MIN_SIZE <= size <= MAX_SIZE:
+        raise InvalidInput.one(
+            "INVALID_SIZE", f"size must be from {MIN_SIZE} to {MAX_SIZE} pixels", ("size",)
+        )
+    scannability.check_style(style)
+    logo_image = _logo(style, logo)
+
+    qr = encode(text, style.error_correction)
+    matrix: Sequence[Sequence[int]] = qr.matrix
+    scene = build_scene(matrix, style) if not style.is_plain else None
+    while scene is not None and style.logo is not None:
+        width = len(matrix)
+        if scannability.logo_fits(scene.hidden_modules, width, qr.error.upper()):
+            break
+        if qr.version == 40:
+            raise scannability.logo_too_big(scene.hidden_modules, width, qr.error.upper())
+        qr = encode(text, style.error_correction, version=qr.version + 1)
+        matrix = qr.matrix
+        scene = build_scene(matrix, style)
+
+    total = len(matrix) + 2 * style.margin
+    if fmt in ("PNG", "JPEG") and size < total * MIN_MODULE_PX:
+        raise InvalidInput.one(
+            NOT_SCANNABLE,
+            f"this code is {total} modules wide; at {size} px a module would be under "
+            f"{MIN_MODULE_PX} px, use a size of at least {total * MIN_MODULE_PX}",
+            ("size",),
+        )
+    data = _write(fmt, matrix, style, size, scene, logo_image)
+    return Rendered(CONTENT_TYPES[fmt], data, size, int(qr.version), qr.error.upper())
+
+
+def _logo(style: Style, logo: bytes | None) -> LogoImage | None:
+    if style.logo is None:
+        return None
+    if logo is None:
+        if style.logo.data is None:
+            # A url logo is fetched (async, SSRF-guarded) by the caller, never in here.
+            raise ValueError("style has a logo url: fetch it with fetch_logo and pass logo=")
+        logo = parse_data_uri(style.logo.data)
+    return load_logo(logo)
+
+
+def _write(
+    fmt: str,
+    matrix: Sequence[Sequence[int]],
+    style: Style,
+    size: int,
+    scene: Scene | None,
+    logo: LogoImage | None,
+) -> bytes:
+    if style.is_plain and fmt == "PNG":
+        return write_plain_png(matrix, style.margin, size, style.foreground, style.background)
+    if style.is_plain and fmt == "JPEG":
+        return to_jpeg(plain_image(matrix, style.margin, size, style.foreground, style.background))
+    scene = scene or build_scene(matrix, style)
+    if fmt == "SVG":
+        return write_svg(scene, style, size, logo)
+    if fmt == "PDF":
+        return render_pdf(scene, style, size, logo)
+    image = render_raster(scene, style, size, logo)
+    if fmt == "JPEG":
+        return to_jpeg(image)
+    out = io.BytesIO()
+    image.save(out, "PNG", compress_level=PNG_COMPRESS_LEVEL)
+    return out.getvalue()

@@ -1,0 +1,258 @@
+"""The look of a QR code: a frozen value that validates from JSON and round-trips to it.
+
+`to_dict()` is what gets stored and hashed into the image cache key, so it is canonical:
+every field present, colours upper-case, gradient stops sorted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.domain.errors import InvalidInput, Problem
+from app.rendering import colors
+from app.rendering.fields import json_type, url_problem
+
+INVALID_STYLE = "INVALID_STYLE"
+
+MIN_SIZE, MAX_SIZE, DEFAULT_SIZE = 64, 4096, 512
+MAX_MARGIN = 20
+ERROR_LEVELS = ("L", "M", "Q", "H")
+GRADIENT_TYPES = ("LINEAR", "RADIAL")
+MODULE_SHAPES = ("SQUARE", "ROUNDED", "DOTS", "CLASSY")
+FINDER_SHAPES = ("SQUARE", "ROUNDED", "DOT")
+MAX_LOGO_FRACTION = 0.3  # of the code's width; beyond this no error correction level copes
+DEFAULT_LOGO_FRACTION = 0.2
+MAX_LOGO_DATA_URI = 1_400_000  # 1 MB of image as base64, plus the header
+
+
+@dataclass(frozen=True)
+class GradientStop:
+    offset: float
+    color: str
+
+
+@dataclass(frozen=True)
+class Gradient:
+    type: str
+    rotation: float
+    stops: tuple[GradientStop, ...]
+
+
+@dataclass(frozen=True)
+class Logo:
+    """`size` is a fraction of the code's width, quiet zone excluded."""
+
+    data: str | None = None
+    url: str | None = None
+    size: float = DEFAULT_LOGO_FRACTION
+    hide_background_modules: bool = True
+
+
+@dataclass(frozen=True)
+class Style:
+    size: int = DEFAULT_SIZE
+    margin: int = 4
+    error_correction: str = "M"
+    foreground: str = "#000000"
+    background: str = "#FFFFFF"
+    gradient: Gradient | None = None
+    module_shape: str = "SQUARE"
+    finder_shape: str = "SQUARE"
+    finder_color: str | None = None
+    logo: Logo | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        # A logo destroys modules; below Q there is not enough redundancy to survive it.
+        if self.logo is not None and self.error_correction in ("L", "M"):
+            object.__setattr__(self, "error_correction", "Q")
+
+    @property
+    def is_plain(self) -> bool:
+        """Square modules and eyes in flat colours: eligible for the fast raster path."""
+        return (
+            self.module_shape == "SQUARE"
+            and self.finder_shape == "SQUARE"
+            and self.gradient is None
+            and self.logo is None
+            and self.finder_color in (None, self.foreground)
+        )
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | None) -> Style:
+        return _Reader(("style",)).style(d)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "size": self.size,
+            "margin": self.margin,
+            "error_correction": self.error_correction,
+            "foreground": self.foreground,
+            "background": self.background,
+            "gradient": None
+            if self.gradient is None
+            else {
+                "type": self.gradient.type,
+                "rotation": self.gradient.rotation,
+                "stops": [{"offset": s.offset, "color": s.color} for s in self.gradient.stops],
+            },
+            "module_shape": self.module_shape,
+            "finder_shape": self.finder_shape,
+            "finder_color": self.finder_color,
+            "logo": None
+            if self.logo is None
+            else {
+                "data": self.logo.data,
+                "url": self.logo.url,
+                "size": self.logo.size,
+                "hide_background_modules": self.logo.hide_background_modules,
+            },
+        }
+
+
+STYLE_KEYS = tuple(Style().to_dict())
+GRADIENT_KEYS = ("type", "rotation", "stops")
+LOGO_KEYS = ("data", "url", "size", "hide_background_modules")
+
+
+class _Reader:
+    """Collects every problem of a style dict, each under its field path."""
+
+    def __init__(self, root: tuple[str, ...]):
+        self.root = root
+        self.problems: list[Problem] = []
+
+    def add(self, path: tuple[str, ...], message: str) -> None:
+        self.problems.append(Problem(INVALID_STYLE, message, (*self.root, *path)))
+
+    def obj(self, value: Any, path: tuple[str, ...], keys: tuple[str, ...]) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            self.add(path, f"must be an object, not {json_type(value)}")
+            return {}
+        for key in value:
+            if key not in keys:
+                self.add((*path, str(key)), f"unknown field {key!r}; expected one of {keys}")
+        return value
+
+    def number(
+        self, d: Mapping[str, Any], key: str, path: tuple[str, ...], lo: float, hi: float,
+        default: float, *, integer: bool = False, open_low: bool = False,
+    ) -> float:  # fmt: skip
+        value = d.get(key)
+        if value is None:
+            return default
+        name = ".".join((*path, key)[1:] if path else (key,))
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.add((*path, key), f"{name} must be a number, not {json_type(value)}")
+            return default
+        if not math.isfinite(value) or (integer and value != int(value)):
+            self.add((*path, key), f"{name} must be a{'n integer' if integer else ' number'}")
+            return default
+        if value < lo or value > hi or (open_low and value == lo):
+            bounds = f"{'more than' if open_low else 'from'} {lo:g} {'up ' if open_low else ''}"
+            self.add((*path, key), f"{name} must be {bounds}to {hi:g}")
+            return default
+        return int(value) if integer else float(value)
+
+    def choice(
+        self, d: Mapping[str, Any], key: str, path: tuple[str, ...], options: tuple[str, ...],
+        default: str,
+    ) -> str:  # fmt: skip
+        value = d.get(key)
+        if value is None:
+            return default
+        if isinstance(value, str) and value.upper() in options:
+            return value.upper()
+        self.add((*path, key), f"{key} must be one of {', '.join(options)}")
+        return default
+
+    def color(self, d: Mapping[str, Any], key: str, path: tuple[str, ...]) -> str | None:
+        value = d.get(key)
+        if value is None:
+            return None
+        normal = colors.normalize(value) if isinstance(value, str) else None
+        if normal is None:
+            self.add((*path, key), f"{key} must be a hex colour like #1A2B3C or #1A2B3C80")
+        return normal
+
+    def boolean(self, d: Mapping[str, Any], key: str, path: tuple[str, ...], default: bool) -> bool:
+        value = d.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.add((*path, key), f"{key} must be true or false, not {json_type(value)}")
+            return default
+        return value
+
+    def style(self, d: Mapping[str, Any] | None) -> Style:
+        if d is None:
+            return Style()
+        d = self.obj(d, (), STYLE_KEYS)
+        base = Style()
+        style = Style(
+            size=int(self.number(d, "size", (), MIN_SIZE, MAX_SIZE, base.size, integer=True)),
+            margin=int(self.number(d, "margin", (), 0, MAX_MARGIN, base.margin, integer=True)),
+            error_correction=self.choice(d, "error_correction", (), ERROR_LEVELS, "M"),
+            foreground=self.color(d, "foreground", ()) or base.foreground,
+            background=self.color(d, "background", ()) or base.background,
+            gradient=self.gradient(d.get("gradient")),
+            module_shape=self.choice(d, "module_shape", (), MODULE_SHAPES, "SQUARE"),
+            finder_shape=self.choice(d, "finder_shape", (), FINDER_SHAPES, "SQUARE"),
+            finder_color=self.color(d, "finder_color", ()),
+            logo=self.logo(d.get("logo")),
+        )
+        if self.problems:
+            raise InvalidInput(self.problems)
+        return style
+
+    def gradient(self, value: Any) -> Gradient | None:
+        if value is None:
+            return None
+        path = ("gradient",)
+        d = self.obj(value, path, GRADIENT_KEYS)
+        kind = self.choice(d, "type", path, GRADIENT_TYPES, "LINEAR")
+        rotation = self.number(d, "rotation", path, -360, 360, 0.0) % 360
+        raw = d.get("stops")
+        if not isinstance(raw, list) or not 2 <= len(raw) <= 10:
+            self.add((*path, "stops"), "stops must be a list of 2 to 10 {offset, color}")
+            return None
+        stops = []
+        for i, item in enumerate(raw):
+            spath = (*path, "stops", str(i))
+            s = self.obj(item, spath, ("offset", "color"))
+            if s.get("color") is None and isinstance(item, Mapping):
+                self.add((*spath, "color"), "color is required")
+            offset = self.number(s, "offset", spath, 0, 1, i / (len(raw) - 1))
+            stops.append(GradientStop(offset, self.color(s, "color", spath) or "#000000"))
+        stops.sort(key=lambda s: s.offset)
+        return Gradient(kind, rotation, tuple(stops))
+
+    def logo(self, value: Any) -> Logo | None:
+        if value is None:
+            return None
+        path = ("logo",)
+        d = self.obj(value, path, LOGO_KEYS)
+        data, url = d.get("data"), d.get("url")
+        if (data is None) == (url is None):
+            self.add(path, "logo needs exactly one of data (a data: URI) or url (https)")
+        if data is not None and (
+            not isinstance(data, str) or not data.startswith("data:") or "," not in data
+        ):
+            self.add((*path, "data"), "data must be a data: URI, like data:image/png;base64,...")
+            data = None
+        elif data is not None and len(data) > MAX_LOGO_DATA_URI:
+            self.add((*path, "data"), "the logo is larger than 1 MB")
+            data = None
+        if url is not None:
+            problem = "must be a string" if not isinstance(url, str) else url_problem(url)
+            if problem is None and not url.lower().startswith("https://"):
+                problem = "must be an https:// URL"
+            if problem:
+                self.add((*path, "url"), f"url {problem}")
+                url = None
+        size = self.number(d, "size", path, 0, MAX_LOGO_FRACTION, DEFAULT_LOGO_FRACTION,
+                           open_low=True)  # fmt: skip
+        hide = self.boolean(d, "hide_background_modules", path, True)
+        return Logo(data=data, url=url, size=size, hide_background_modules=hide)
