@@ -14,7 +14,6 @@ Encoding decisions:
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,10 +21,11 @@ from dataclasses import dataclass
 import segno
 
 from app.domain.errors import InvalidInput
-from app.rendering import scannability
+from app.rendering import colors, scannability
 from app.rendering.geometry import Scene, build_scene
 from app.rendering.logo import LogoImage, load_logo, parse_data_uri
-from app.rendering.plain import plain_image, to_jpeg, write_plain_png
+from app.rendering.plain import plain_image, to_jpeg
+from app.rendering.png import write_bilevel_png, write_png
 from app.rendering.scannability import NOT_SCANNABLE
 from app.rendering.style import MAX_SIZE, MIN_SIZE, Style
 from app.rendering.svg import write_svg
@@ -40,7 +40,6 @@ CONTENT_TYPES = {
 INVALID_FORMAT = "INVALID_FORMAT"
 CACHE_KEY_VERSION = "1"  # bump when the renderer's output changes, to retire cached images
 MIN_MODULE_PX = 2  # a raster module narrower than 2 px blurs into its neighbours
-PNG_COMPRESS_LEVEL = 3  # anti-aliased images: zlib past 3 costs much time for few bytes
 
 
 @dataclass(frozen=True)
@@ -145,7 +144,7 @@ def _write(
     logo: LogoImage | None,
 ) -> bytes:
     if style.is_plain and fmt == "PNG":
-        return write_plain_png(matrix, style.margin, size, style.foreground, style.background)
+        return write_bilevel_png(matrix, style.margin, size, style.foreground, style.background)
     if style.is_plain and fmt == "JPEG":
         return to_jpeg(plain_image(matrix, style.margin, size, style.foreground, style.background))
     scene = scene or build_scene(matrix, style)
@@ -156,6 +155,5 @@ def _write(
     image = render_raster(scene, style, size, logo)
     if fmt == "JPEG":
         return to_jpeg(image)
-    out = io.BytesIO()
-    image.save(out, "PNG", compress_level=PNG_COMPRESS_LEVEL)
-    return out.getvalue()
+    opaque = colors.rgba(style.background)[3] == 255
+    return write_png(image.convert("RGB") if opaque else image)

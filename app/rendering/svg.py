@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from app.rendering import colors
-from app.rendering.geometry import CLOSE, CURVE, LINE, MOVE, Box, Path, Scene
+from app.rendering.geometry import CIRCLE, CLOSE, CURVE, LINE, MOVE, Box, Path, Scene
 from app.rendering.logo import LogoImage
 from app.rendering.style import Gradient, Style
 
@@ -51,6 +51,11 @@ def path_data(path: Path) -> str:
             x, y = op[5], op[6]
         elif kind == CLOSE:
             out.append("z")
+        elif kind == CIRCLE:
+            cx, cy, r, sweep = op[1], op[2], op[3], 1 if op[4] > 0 else 0
+            x, y = cx + r, cy
+            arc = f"a{_num(r)} {_num(r)} 0 1 {sweep}"
+            out.append(f"M{_num(x)} {_num(cy)}{arc} {_num(-2 * r)} 0{arc} {_num(2 * r)} 0z")
     return "".join(out).replace(" -", "-")
 
 

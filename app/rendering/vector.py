@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import math
 
 import cairocffi as cairo
 from PIL import Image
 
 from app.rendering import colors
-from app.rendering.geometry import CLOSE, CURVE, LINE, MOVE, Path, Scene
+from app.rendering.geometry import CIRCLE, CLOSE, CURVE, LINE, MOVE, Path, Scene
 from app.rendering.logo import LogoImage, rasterize
 from app.rendering.style import Style
 from app.rendering.svg import gradient_line
@@ -18,17 +19,33 @@ PDF_LOGO_PX = 1024  # raster logos are embedded at up to this many pixels in a P
 
 
 def _replay(ctx: cairo.Context, path: Path) -> None:
-    move, line, curve, close = ctx.move_to, ctx.line_to, ctx.curve_to, ctx.close_path
+    # Straight into libcairo: cairocffi's wrappers check the status after every call, which
+    # costs more than drawing; a path op cannot fail, and fill() checks the status anyway.
+    lib, ptr = cairo.cairo, ctx._pointer
+    move, line, curve, close = (
+        lib.cairo_move_to,
+        lib.cairo_line_to,
+        lib.cairo_curve_to,
+        lib.cairo_close_path,
+    )
+    sub, arc, arc_negative = lib.cairo_new_sub_path, lib.cairo_arc, lib.cairo_arc_negative
+    tau = 2 * math.pi
     for op in path.ops:
         kind = op[0]
-        if kind == LINE:
-            line(op[1], op[2])
+        if kind == CIRCLE:
+            sub(ptr)
+            (arc if op[4] > 0 else arc_negative)(
+                ptr, op[1], op[2], op[3], 0, tau if op[4] > 0 else -tau
+            )
+            close(ptr)
+        elif kind == LINE:
+            line(ptr, op[1], op[2])
         elif kind == CURVE:
-            curve(op[1], op[2], op[3], op[4], op[5], op[6])
+            curve(ptr, op[1], op[2], op[3], op[4], op[5], op[6])
         elif kind == MOVE:
-            move(op[1], op[2])
+            move(ptr, op[1], op[2])
         elif kind == CLOSE:
-            close()
+            close(ptr)
 
 
 def _source(color: str) -> cairo.SolidPattern:
