@@ -6,8 +6,9 @@ Thresholds (each chosen by decoding renders with zxing-cpp, see tests/rendering)
   cameras. Semi-transparent colours are composited first (the paper behind is white).
 - Dark on light only. Inverted codes decode only in readers that try inversion (zxing-cpp
   does when asked; many phone scanners do not), so light-on-dark is refused.
-- Quiet zone at least 2 modules. The standard asks for 4; 2 still decodes reliably, while
-  0-1 fails as soon as the code is printed next to anything dark.
+- Quiet zone at least 2 modules. ISO 18004 asks for 4; 2 is what phone readers tolerate in
+  practice and decodes in every test. (zxing-cpp itself reads even 0 beside dark print, so
+  this threshold comes from the standard and field experience, not from our decoder.)
 - A logo may use at most 40% of the error-correction capacity; the rest is kept for damage
   in the real world (print, folds, reflections).
 """

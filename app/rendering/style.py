@@ -25,7 +25,6 @@ MODULE_SHAPES = ("SQUARE", "ROUNDED", "DOTS", "CLASSY")
 FINDER_SHAPES = ("SQUARE", "ROUNDED", "DOT")
 MAX_LOGO_FRACTION = 0.3  # of the code's width; beyond this no error correction level copes
 DEFAULT_LOGO_FRACTION = 0.2
-MAX_LOGO_DATA_URI = 1_400_000  # 1 MB of image as base64, plus the header
 
 
 @dataclass(frozen=True)
@@ -229,6 +228,18 @@ class _Reader:
         stops.sort(key=lambda s: s.offset)
         return Gradient(kind, rotation, tuple(stops))
 
+    def logo_data(self, uri: str, path: tuple[str, ...]) -> str | None:
+        """A stored design must hold a logo that will render: check the image itself."""
+        from app.rendering.logo import load_logo, parse_data_uri
+
+        try:
+            load_logo(parse_data_uri(uri))
+        except InvalidInput as exc:
+            for problem in exc.problems:
+                self.problems.append(Problem(problem.code, problem.message, (*self.root, *path)))
+            return None
+        return uri
+
     def logo(self, value: Any) -> Logo | None:
         if value is None:
             return None
@@ -242,9 +253,8 @@ class _Reader:
         ):
             self.add((*path, "data"), "data must be a data: URI, like data:image/png;base64,...")
             data = None
-        elif data is not None and len(data) > MAX_LOGO_DATA_URI:
-            self.add((*path, "data"), "the logo is larger than 1 MB")
-            data = None
+        elif data is not None:
+            data = self.logo_data(data, (*path, "data"))
         if url is not None:
             problem = "must be a string" if not isinstance(url, str) else url_problem(url)
             if problem is None and not url.lower().startswith("https://"):

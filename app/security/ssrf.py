@@ -45,8 +45,9 @@ def is_public_address(ip: str | IPAddress) -> bool:
     except ValueError:
         return False
     if isinstance(addr, ipaddress.IPv6Address):
-        embedded = addr.ipv4_mapped or addr.sixtofour
-        if embedded is not None and not is_public_address(embedded):
+        if addr.ipv4_mapped is not None:  # the IPv4 address is what gets connected to
+            return is_public_address(addr.ipv4_mapped)
+        if addr.sixtofour is not None and not is_public_address(addr.sixtofour):
             return False
         if addr in ipaddress.ip_network("64:ff9b::/96"):  # NAT64 of an IPv4 address
             return is_public_address(ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF))
