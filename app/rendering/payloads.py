@@ -262,12 +262,12 @@ def crypto_payload(data: Any) -> str:
     if currency == "bitcoin":
         if address is not None and not _bitcoin_address_ok(address):
             f.add(INVALID_DATA, "address is not a Bitcoin address", "address")
-        if amount is not None and (amount > MAX_BTC or amount.as_tuple().exponent < -8):
+        if amount is not None and (amount > MAX_BTC or _decimals(amount) > 8):
             f.add(OUT_OF_RANGE, "amount must be at most 21,000,000 with 8 decimals", "amount")
     elif currency == "ethereum":
         if address is not None and not ETH_RE.match(address):
             f.add(INVALID_DATA, "address is not an Ethereum address (0x + 40 hex)", "address")
-        if amount is not None and (amount > Decimal(10) ** 12 or amount.as_tuple().exponent < -18):
+        if amount is not None and (amount > Decimal(10) ** 12 or _decimals(amount) > 18):
             f.add(OUT_OF_RANGE, "amount must be in ether with at most 18 decimals", "amount")
         for name, value in (("label", label), ("message", message)):
             if value is not None:
@@ -285,6 +285,11 @@ def crypto_payload(data: Any) -> str:
     if message:
         query.append("message=" + quote(message, safe=""))
     return f"bitcoin:{address}" + ("?" + "&".join(query) if query else "")
+
+
+def _decimals(amount: Decimal) -> int:
+    exponent = amount.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def _bitcoin_address_ok(address: str) -> bool:

@@ -106,9 +106,9 @@ def render(
         width = len(matrix)
         if scannability.logo_fits(scene.hidden_modules, width, qr.error.upper()):
             break
-        if qr.version == 40:
+        if int(qr.version) == 40:
             raise scannability.logo_too_big(scene.hidden_modules, width, qr.error.upper())
-        qr = encode(text, style.error_correction, version=qr.version + 1)
+        qr = encode(text, style.error_correction, version=int(qr.version) + 1)
         matrix = qr.matrix
         scene = build_scene(matrix, style)
 
