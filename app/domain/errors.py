@@ -32,7 +32,9 @@ class DomainError(Exception):
     problems: list[Problem] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return "; ".join(f"{'.'.join(p.field) or '-'}: {p.message}" for p in self.problems)
+        return " ".join(
+            f"{'.'.join(p.field)}: {p.message}" if p.field else p.message for p in self.problems
+        )
 
 
 class InvalidInput(DomainError):

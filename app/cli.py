@@ -1,0 +1,132 @@
+"""qrforge serve | worker | migrate | keys create | schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from contextlib import ExitStack
+from dataclasses import replace
+from pathlib import Path
+
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate as tortoise_migrate
+
+from app.db import tortoise_config
+from app.settings import Settings, SettingsError
+
+DEFAULT_WORKSPACE = "default"
+SCHEMA_FILE = Path("schema.graphql")
+
+
+async def migrate(settings: Settings) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        await tortoise_migrate(config=tortoise_config(settings.effective_database_url))
+    finally:
+        await Tortoise.close_connections()
+
+
+async def create_key(settings: Settings, workspace: str, name: str, scopes: list[str]) -> str:
+    from app.domain.workspaces import services
+
+    await Tortoise.init(config=tortoise_config(settings.effective_database_url))
+    try:
+        ws = await services.ensure_workspace(workspace)
+        _, secret = await services.create_key(ws.id, name, scopes)
+        return secret
+    finally:
+        await Tortoise.close_connections()
+
+
+async def first_start_key(settings: Settings) -> str | None:
+    """On a brand-new install, the default workspace's admin key (None once any key exists)."""
+    from app.domain.workspaces.models import ApiKey
+
+    await Tortoise.init(config=tortoise_config(settings.effective_database_url))
+    try:
+        has_keys = await ApiKey.exists()
+    finally:
+        await Tortoise.close_connections()
+    if has_keys:
+        return None
+    return await create_key(settings, DEFAULT_WORKSPACE, "admin", ["*"])
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from app.embedded import EmbeddedRedis
+    from app.main import create_app
+
+    with ExitStack() as stack:
+        embedded = settings.embedded_redis
+        if embedded:
+            redis = stack.enter_context(EmbeddedRedis(settings.data_dir / "redis"))
+            settings = replace(settings, redis_url=redis.url)
+            asyncio.run(migrate(settings))
+        if key := asyncio.run(first_start_key(settings)):
+            print(f"First start: an admin key for workspace '{DEFAULT_WORKSPACE}' (shown once):")
+            print(f"  {key}")
+        print(f"GraphiQL: http://{host}:{port}/graphql", flush=True)
+        uvicorn.run(
+            create_app(settings, run_worker=embedded),
+            host=host,
+            port=port,
+            log_level="info",
+            proxy_headers=True,
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="qrforge")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_cmd = commands.add_parser("serve", help="run the API (embedded: Redis and worker too)")
+    serve_cmd.add_argument("--host", default="127.0.0.1")
+    serve_cmd.add_argument("--port", type=int, default=8000)
+    commands.add_parser("worker", help="run a worker")
+    commands.add_parser("migrate", help="apply database migrations")
+    commands.add_parser("schema", help="write schema.graphql")
+    keys_cmd = commands.add_parser("keys", help="manage API keys").add_subparsers(
+        dest="keys_command", required=True
+    )
+    create = keys_cmd.add_parser("create", help="create a key (and the workspace if needed)")
+    create.add_argument("--workspace", required=True)
+    create.add_argument("--scopes", default="*", help="comma-separated, default *")
+    create.add_argument("--name", default="cli")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if args.command == "schema":
+        from app.graphql.schema import schema_sdl
+
+        SCHEMA_FILE.write_text(schema_sdl())
+        print(f"wrote {SCHEMA_FILE}")
+        return
+    try:
+        settings = Settings.from_env().with_secret_key()
+    except SettingsError as error:
+        sys.exit(f"qrforge: {error}")
+
+    if args.command == "serve":
+        serve(settings, args.host, args.port)
+    elif args.command == "worker":
+        if settings.embedded_redis:
+            sys.exit("qrforge worker: set QRFORGE_REDIS_URL (the embedded Redis lives in serve)")
+        from workers.settings import run_worker
+
+        asyncio.run(run_worker(settings))
+    elif args.command == "migrate":
+        asyncio.run(migrate(settings))
+        print("migrations applied")
+    elif args.command == "keys":
+        from app.domain.errors import DomainError
+
+        scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
+        try:
+            key = asyncio.run(create_key(settings, args.workspace, args.name, scopes))
+        except DomainError as error:
+            sys.exit(f"qrforge keys create: {error}")
+        print(f"Created a key for workspace '{args.workspace}' with scopes {','.join(scopes)}:")
+        print(key)

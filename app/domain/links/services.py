@@ -1,0 +1,279 @@
+"""The link lifecycle: validate, create, update, delete, find, list.
+
+Every function takes the caller's workspace id and never sees another workspace's rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
+from tortoise.queryset import QuerySet
+
+from app.domain.designs.models import Design
+from app.domain.errors import InvalidInput, NotFound, Problem
+from app.domain.links import slugs
+from app.domain.links.models import Link
+from app.domain.links.rules import validate_rules
+from app.security.passwords import hash_password
+from app.security.urls import url_problem
+
+MAX_TAGS, MAX_TAG_LENGTH = 20, 50
+MAX_METADATA_KEYS, MAX_METADATA_KEY, MAX_METADATA_VALUE = 50, 64, 1024
+MAX_TITLE = 200
+MAX_PASSWORD = 128
+MAX_SCAN_LIMIT = 1_000_000_000
+REDIRECT_TYPES = (301, 302, 307, 308)
+SLUG_ATTEMPTS = 5
+
+STATUSES = ("ACTIVE", "DISABLED", "SCHEDULED", "EXPIRED", "EXHAUSTED")
+
+
+@dataclass(frozen=True)
+class LinkFilter:
+    tag: str | None = None
+    status: str | None = None
+    search: str | None = None
+
+
+def link_status(link: Link, now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    if not link.enabled:
+        return "DISABLED"
+    if link.not_before and now < link.not_before:
+        return "SCHEDULED"
+    if link.not_after and now >= link.not_after:
+        return "EXPIRED"
+    if link.scan_limit is not None and link.scan_count >= link.scan_limit:
+        return "EXHAUSTED"
+    return "ACTIVE"
+
+
+def _status_condition(status: str, now: datetime) -> Q:
+    scheduled = Q(not_before__gt=now)
+    expired = Q(not_after__lte=now)
+    exhausted = Q(scan_limit__isnull=False) & Q(scan_count__gte=F("scan_limit"))
+    live = Q(enabled=True)
+    return {
+        "DISABLED": Q(enabled=False),
+        "SCHEDULED": live & scheduled,
+        "EXPIRED": live & ~scheduled & expired,
+        "EXHAUSTED": live & ~scheduled & ~expired & exhausted,
+        "ACTIVE": live & ~scheduled & ~expired & ~exhausted,
+    }[status]
+
+
+def links_query(workspace_id: int, filter: LinkFilter | None = None) -> QuerySet[Link]:
+    qs = Link.filter(workspace_id=workspace_id)
+    if filter is None:
+        return qs
+    if filter.tag:
+        qs = qs.filter(tag_index__contains=f"|{filter.tag}|")
+    if filter.status:
+        qs = qs.filter(_status_condition(filter.status, datetime.now(UTC)))
+    if filter.search:
+        term = filter.search
+        qs = qs.filter(
+            Q(slug__icontains=term) | Q(title__icontains=term) | Q(destination__icontains=term)
+        )
+    return qs
+
+
+async def get_link(workspace_id: int, *, id: int | None = None, slug: str | None = None) -> Link:
+    if id is None and slug is None:
+        raise InvalidInput.one("REQUIRED", "Give an id or a slug.", ("id",))
+    lookup: dict[str, Any] = {"workspace_id": workspace_id}
+    if id is not None:
+        lookup["id"] = id
+    if slug is not None:
+        lookup["slug"] = slug
+    link = await Link.get_or_none(**lookup)
+    if link is None:
+        raise NotFound.of("Link")
+    return link
+
+
+async def create_link(
+    workspace_id: int, given: Mapping[str, Any], *, dry_run: bool = False
+) -> Link:
+    """Create a link from the fields given (Python names of CreateLinkInput)."""
+    if "destination" not in given:
+        raise InvalidInput.one("INVALID_URL", "A destination URL is required.", ("destination",))
+    values = await _clean(workspace_id, given, current=None)
+    link = Link(workspace_id=workspace_id, **values)
+    if dry_run:
+        link.slug = link.slug or slugs.generate()
+        return link
+    await _save_new(link, custom_slug="slug" in values)
+    return link
+
+
+async def update_link(workspace_id: int, link_id: int, given: Mapping[str, Any]) -> Link:
+    """Change only the fields given."""
+    link = await get_link(workspace_id, id=link_id)
+    values = await _clean(workspace_id, given, current=link)
+    if not values:
+        return link
+    link.update_from_dict(values)
+    try:
+        await link.save(update_fields=[*values, "updated_at"])
+    except IntegrityError:
+        raise _slug_taken() from None
+    return link
+
+
+async def delete_link(workspace_id: int, link_id: int) -> None:
+    if not await Link.filter(workspace_id=workspace_id, id=link_id).delete():
+        raise NotFound.of("Link")
+
+
+async def _save_new(link: Link, *, custom_slug: bool) -> None:
+    for _ in range(1 if custom_slug else SLUG_ATTEMPTS):
+        if not custom_slug:
+            link.slug = slugs.generate()
+        try:
+            await link.save()
+            return
+        except IntegrityError:
+            if custom_slug:
+                raise _slug_taken() from None
+    raise RuntimeError("could not find a free slug")  # 56^7 slugs: practically unreachable
+
+
+def _slug_taken() -> InvalidInput:
+    return InvalidInput.one("SLUG_TAKEN", "This slug is already in use.", ("slug",))
+
+
+async def _clean(
+    workspace_id: int, given: Mapping[str, Any], current: Link | None
+) -> dict[str, Any]:
+    """Validate the fields given and turn them into model values, or raise every problem."""
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+
+    def bad(code: str, message: str, *field: str) -> None:
+        problems.append(Problem(code, message, field))
+
+    for name in ("destination", "fallback_destination"):
+        if name in given:
+            value = given[name]
+            if value is None and name == "fallback_destination":
+                values[name] = None
+            elif message := url_problem(value):
+                bad("INVALID_URL", message, _camel(name))
+            else:
+                values[name] = value
+
+    if (slug := given.get("slug")) is not None:
+        if message := slugs.slug_problem(slug):
+            bad("INVALID_SLUG", message, "slug")
+        elif current is None or slug != current.slug:
+            if await Link.exists(slug=slug):
+                bad("SLUG_TAKEN", "This slug is already in use.", "slug")
+            values["slug"] = slug
+
+    if "title" in given:
+        title = given["title"]
+        if title is not None and len(title) > MAX_TITLE:
+            bad("TOO_LONG", f"A title is at most {MAX_TITLE} characters.", "title")
+        values["title"] = title
+
+    if "tags" in given:
+        tags = list(dict.fromkeys(given["tags"] or []))
+        if len(tags) > MAX_TAGS:
+            bad("TOO_MANY_TAGS", f"A link has at most {MAX_TAGS} tags.", "tags")
+        elif any(not t.strip() or len(t) > MAX_TAG_LENGTH or "|" in t for t in tags):
+            bad("INVALID_TAG", f"Tags are 1 to {MAX_TAG_LENGTH} characters, without '|'.", "tags")
+        values["tags"] = tags
+        values["tag_index"] = "|" + "|".join(tags) + "|" if tags else ""
+
+    if "metadata" in given:
+        metadata = given["metadata"] or {}
+        if not isinstance(metadata, dict):
+            bad("INVALID_METADATA", "Metadata is a JSON object of string keys.", "metadata")
+        elif len(metadata) > MAX_METADATA_KEYS:
+            bad(
+                "TOO_MANY_METADATA_KEYS",
+                f"Metadata holds at most {MAX_METADATA_KEYS} keys, got {len(metadata)}.",
+                "metadata",
+            )
+        elif message := _metadata_problem(metadata):
+            bad("INVALID_METADATA", message, "metadata")
+        values["metadata"] = metadata
+
+    for flag in ("enabled", "forward_query"):
+        if given.get(flag) is not None:
+            values[flag] = bool(given[flag])
+
+    if "scan_limit" in given:
+        limit = given["scan_limit"]
+        if limit is not None and not 1 <= limit <= MAX_SCAN_LIMIT:
+            bad("INVALID_SCAN_LIMIT", f"scanLimit is 1 to {MAX_SCAN_LIMIT}.", "scanLimit")
+        values["scan_limit"] = limit
+
+    if "redirect_type" in given:
+        if given["redirect_type"] not in REDIRECT_TYPES:
+            allowed = ", ".join(map(str, REDIRECT_TYPES))
+            bad("INVALID_REDIRECT_TYPE", f"redirectType is one of {allowed}.", "redirectType")
+        values["redirect_type"] = given["redirect_type"]
+
+    for name in ("not_before", "not_after"):
+        if name in given:
+            moment = given[name]
+            if moment is not None and moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)  # a bare time is read as UTC
+            values[name] = moment
+    start = values.get("not_before", current.not_before if current else None)
+    end = values.get("not_after", current.not_after if current else None)
+    if start and end and end <= start:
+        bad("INVALID_WINDOW", "notAfter must be later than notBefore.", "notAfter")
+
+    if "rules" in given:
+        try:
+            values["rules"] = validate_rules(given["rules"])
+        except InvalidInput as error:
+            problems.extend(error.problems)
+
+    if "design_id" in given:
+        design_id = given["design_id"]
+        if design_id is not None and not await Design.exists(
+            id=design_id, workspace_id=workspace_id
+        ):
+            bad("NOT_FOUND", "Design not found.", "designId")
+        values["design_id"] = design_id
+
+    if problems:
+        raise InvalidInput(problems)
+
+    if "password" in given:
+        password = given["password"]
+        if password and len(password) > MAX_PASSWORD:
+            raise InvalidInput.one(
+                "TOO_LONG", f"A password is at most {MAX_PASSWORD} characters.", ("password",)
+            )
+        # argon2 is slow on purpose: keep it off the event loop.
+        values["password_hash"] = (
+            await asyncio.to_thread(hash_password, password) if password else None
+        )
+    return values
+
+
+def _metadata_problem(metadata: dict[Any, Any]) -> str | None:
+    for key, value in metadata.items():
+        if not isinstance(key, str) or not 1 <= len(key) <= MAX_METADATA_KEY:
+            return f"Metadata keys are strings of 1 to {MAX_METADATA_KEY} characters."
+        if value is not None and not isinstance(value, str | int | float | bool):
+            return f"Metadata value of '{key}' must be a string, number, boolean or null."
+        if isinstance(value, str) and len(value) > MAX_METADATA_VALUE:
+            return f"Metadata value of '{key}' is over {MAX_METADATA_VALUE} characters."
+    return None
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)

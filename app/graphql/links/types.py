@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from strawberry.scalars import JSON
+
+from app.domain.links import services
+from app.domain.links.models import Link as LinkModel
+from app.graphql.relay import Node, UserError, to_global_id
+
+
+@strawberry.enum
+class LinkStatus(Enum):
+    ACTIVE = "ACTIVE"
+    DISABLED = "DISABLED"
+    SCHEDULED = "SCHEDULED"
+    EXPIRED = "EXPIRED"
+    EXHAUSTED = "EXHAUSTED"
+
+
+@strawberry.enum
+class RuleConditionType(Enum):
+    DEVICE = "DEVICE"
+    OS = "OS"
+    COUNTRY = "COUNTRY"
+    LANGUAGE = "LANGUAGE"
+    QUERY_PARAM = "QUERY_PARAM"
+    BEFORE = "BEFORE"
+    AFTER = "AFTER"
+    IP_CIDR = "IP_CIDR"
+
+
+@strawberry.type
+class RuleCondition:
+    type: RuleConditionType
+    value: str
+
+
+@strawberry.type
+class RedirectRule:
+    destination: str
+    conditions: list[RuleCondition]
+
+
+@strawberry.input
+class RuleConditionInput:
+    type: RuleConditionType
+    value: str
+
+
+@strawberry.input
+class RedirectRuleInput:
+    destination: str
+    conditions: list[RuleConditionInput]
+
+
+@strawberry.type
+class Link(Node):
+    id: strawberry.ID
+    slug: str
+    short_url: str
+    destination: str
+    fallback_destination: str | None
+    title: str | None
+    tags: list[str]
+    metadata: JSON
+    enabled: bool
+    status: LinkStatus
+    scan_limit: int | None
+    not_before: datetime | None
+    not_after: datetime | None
+    rules: list[RedirectRule]
+    redirect_type: int
+    forward_query: bool
+    password_protected: bool
+    scan_count: int
+    unique_scan_count: int
+    created_at: datetime | None
+    updated_at: datetime | None
+    pk: strawberry.Private[int | None]
+    design_pk: strawberry.Private[int | None]
+
+    @classmethod
+    def from_model(cls, link: LinkModel, public_url: str) -> Link:
+        return cls(
+            id=to_global_id("Link", link.id),
+            pk=link.id,
+            slug=link.slug,
+            short_url=f"{public_url}/r/{link.slug}",
+            destination=link.destination,
+            fallback_destination=link.fallback_destination,
+            title=link.title,
+            tags=list(link.tags),
+            metadata=link.metadata,
+            enabled=link.enabled,
+            status=LinkStatus(services.link_status(link)),
+            scan_limit=link.scan_limit,
+            not_before=link.not_before,
+            not_after=link.not_after,
+            rules=[
+                RedirectRule(
+                    destination=rule["destination"],
+                    conditions=[
+                        RuleCondition(type=RuleConditionType(c["type"]), value=c["value"])
+                        for c in rule["conditions"]
+                    ],
+                )
+                for rule in link.rules
+            ],
+            redirect_type=link.redirect_type,
+            forward_query=link.forward_query,
+            password_protected=link.password_hash is not None,
+            scan_count=link.scan_count,
+            unique_scan_count=link.unique_scan_count,
+            created_at=link.created_at,
+            updated_at=link.updated_at,
+            design_pk=link.design_id,
+        )
+
+
+@strawberry.input
+class LinkFilter:
+    tag: str | None = None
+    status: LinkStatus | None = None
+    search: str | None = None
+
+
+@strawberry.input
+class CreateLinkInput:
+    destination: str
+    slug: str | None = strawberry.UNSET
+    title: str | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+    metadata: JSON | None = strawberry.UNSET
+    fallback_destination: str | None = strawberry.UNSET
+    enabled: bool | None = strawberry.UNSET
+    scan_limit: int | None = strawberry.UNSET
+    not_before: datetime | None = strawberry.UNSET
+    not_after: datetime | None = strawberry.UNSET
+    rules: list[RedirectRuleInput] | None = strawberry.UNSET
+    redirect_type: int | None = strawberry.UNSET
+    forward_query: bool | None = strawberry.UNSET
+    password: str | None = strawberry.UNSET
+    design_id: strawberry.ID | None = strawberry.UNSET
+
+
+@strawberry.input(description="Only the fields given change; null clears an optional field.")
+class UpdateLinkInput:
+    destination: str | None = strawberry.UNSET
+    slug: str | None = strawberry.UNSET
+    title: str | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+    metadata: JSON | None = strawberry.UNSET
+    fallback_destination: str | None = strawberry.UNSET
+    enabled: bool | None = strawberry.UNSET
+    scan_limit: int | None = strawberry.UNSET
+    not_before: datetime | None = strawberry.UNSET
+    not_after: datetime | None = strawberry.UNSET
+    rules: list[RedirectRuleInput] | None = strawberry.UNSET
+    redirect_type: int | None = strawberry.UNSET
+    forward_query: bool | None = strawberry.UNSET
+    password: str | None = strawberry.UNSET
+    design_id: strawberry.ID | None = strawberry.UNSET
+
+
+@strawberry.type
+class LinkPayload:
+    link: Link | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)

@@ -1,0 +1,93 @@
+"""The GraphQL schema: each domain's Query and Mutation merged at the root."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import strawberry
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions.disable_introspection import DisableIntrospection
+from strawberry.tools import merge_types
+
+from app.domain.errors import NotFound
+from app.domain.links import services as links
+from app.domain.workspaces.models import ApiKey as ApiKeyModel
+from app.domain.workspaces.models import Workspace as WorkspaceModel
+from app.graphql.context import Info
+from app.graphql.errors import ErrorPolicy
+from app.graphql.links import schema as links_schema
+from app.graphql.links.schema import link_type
+from app.graphql.relay import Node, from_global_id
+from app.graphql.workspaces import schema as workspaces_schema
+
+
+async def _link(info: Info, pk: int) -> Node | None:
+    if not info.context.principal or not info.context.principal.can("links:read"):
+        return None
+    try:
+        return link_type(info, await links.get_link(info.context.workspace_id, id=pk))
+    except NotFound:
+        return None
+
+
+async def _workspace(info: Info, pk: int) -> Node | None:
+    if pk != info.context.workspace_id:
+        return None
+    return workspaces_schema.Workspace.from_model(await WorkspaceModel.get(id=pk))
+
+
+async def _api_key(info: Info, pk: int) -> Node | None:
+    if not info.context.principal or not info.context.principal.can("keys:manage"):
+        return None
+    key = await ApiKeyModel.get_or_none(id=pk, workspace_id=info.context.workspace_id)
+    return workspaces_schema.ApiKey.from_model(key) if key else None
+
+
+# How `node(id)` finds each type; every finder applies the same scope and workspace checks
+# as the type's own query, so `node` is never a way around them.
+NODE_FINDERS: dict[str, Callable[[Info, int], Awaitable[Node | None]]] = {
+    "Link": _link,
+    "Workspace": _workspace,
+    "ApiKey": _api_key,
+}
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        decoded = from_global_id(id)
+        if decoded is None or decoded[0] not in NODE_FINDERS:
+            return None
+        type_name, pk = decoded
+        return await NODE_FINDERS[type_name](info, pk)
+
+
+Query = merge_types("Query", (NodeQuery, workspaces_schema.Query, links_schema.Query))
+Mutation = merge_types("Mutation", (workspaces_schema.Mutation, links_schema.Mutation))
+
+MAX_DEPTH = 10
+MAX_ALIASES = 30
+MAX_TOKENS = 5000
+
+
+def build_schema(*, introspection: bool = True) -> strawberry.Schema:
+    extensions: list = [
+        ErrorPolicy,
+        QueryDepthLimiter(max_depth=MAX_DEPTH),
+        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        MaxTokensLimiter(max_token_count=MAX_TOKENS),
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection())
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[workspaces_schema.Workspace, workspaces_schema.ApiKey],
+        extensions=extensions,
+    )
+
+
+def schema_sdl() -> str:
+    """The schema as SDL, the text kept in schema.graphql."""
+    return build_schema().as_str() + "\n"

@@ -1,0 +1,74 @@
+"""/graphql over HTTP and websocket, behind API-key authentication."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+
+from app.domain.workspaces.services import Principal, authenticate
+from app.graphql.context import Context
+
+
+def bearer(value: object) -> str | None:
+    if isinstance(value, str) and value[:7].lower() == "bearer ":
+        return value[7:].strip()
+    return None
+
+
+def unauthenticated(message: str) -> JSONResponse:
+    body = {
+        "data": None,
+        "errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}],
+    }
+    return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not self._is_ide_page(Request(scope)):
+            request = Request(scope, receive)
+            key = bearer(request.headers.get("authorization"))
+            principal = await authenticate(key) if key else None
+            if principal is None:
+                message = (
+                    "Unknown API key." if key else "Send an API key: Authorization: Bearer <key>."
+                )
+                await unauthenticated(message)(scope, receive, send)
+                return
+            scope.setdefault("state", {})["principal"] = principal
+        await super().__call__(scope, receive, send)
+
+    def _is_ide_page(self, request: Request) -> bool:
+        # GraphiQL itself is a static page; the queries it sends carry the key.
+        return (
+            request.method == "GET"
+            and "text/html" in request.headers.get("accept", "")
+            and "query" not in request.query_params
+        )
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        principal: Principal | None = getattr(request.state, "principal", None)
+        return Context(
+            request=request,
+            response=response,
+            services=request.app.state.services,
+            principal=principal,
+        )
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        params = context.connection_params or {}
+        header = params.get("Authorization") or params.get("authorization")
+        key = bearer(header)
+        principal = await authenticate(key) if key else None
+        if principal is None:
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
+        context.principal = principal
+        return None

@@ -1,0 +1,89 @@
+"""create_app(): routes, middleware and the lifespan that owns the process's clients."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.graphql.schema import build_schema
+from app.http.graphql import GraphQLApp
+from app.http.health import healthz
+from app.http.problems import problem
+from app.http.redirect import redirect
+from app.services import open_services
+from app.settings import Settings
+
+log = logging.getLogger("qrforge")
+
+
+class RequestId:
+    """Tags each request with an id (the caller's X-Request-ID, or a new one) for logs."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming[:64] if incoming.isprintable() and incoming else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+async def unexpected(request: Request, error: Exception) -> Response:
+    request_id = getattr(request.state, "request_id", "-")
+    log.error("unexpected error on %s (request %s)", request.url.path, request_id, exc_info=error)
+    return problem(500, "Something went wrong on our side.", code="INTERNAL", requestId=request_id)
+
+
+def create_app(settings: Settings, *, run_worker: bool = False) -> Starlette:
+    """The API. With `run_worker`, the arq worker runs inside this process too."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with open_services(settings) as services:
+            app.state.services = services
+            worker_task = None
+            if run_worker:
+                from workers.settings import build_worker
+
+                worker = build_worker(services, handle_signals=False)
+                worker_task = asyncio.create_task(worker.async_run())
+            try:
+                yield
+            finally:
+                if worker_task:
+                    worker_task.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await worker_task
+
+    graphql = GraphQLApp(build_schema(introspection=settings.introspection))
+    app = Starlette(
+        routes=[
+            Route("/r/{slug}", redirect, methods=["GET", "HEAD"]),
+            Route("/healthz", healthz),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ],
+        exception_handlers={Exception: unexpected},
+        lifespan=lifespan,
+    )
+    app.add_middleware(RequestId)
+    return app

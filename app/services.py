@@ -1,0 +1,49 @@
+"""The shared clients a process holds, built once at start and handed to whoever needs them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from arq.connections import ArqRedis, RedisSettings, create_pool
+from tortoise import Tortoise
+
+from app.db import tortoise_config
+from app.settings import Settings
+from workers import constants
+
+
+@dataclass
+class Services:
+    settings: Settings
+    redis: ArqRedis  # a redis.asyncio client that can also enqueue arq jobs
+
+    @property
+    def queue_name(self) -> str:
+        return constants.key(constants.QUEUE, self.settings.redis_namespace)
+
+    async def enqueue(self, function: str, *args: object, **kwargs: object) -> None:
+        await self.redis.enqueue_job(function, *args, _queue_name=self.queue_name, **kwargs)
+
+
+@asynccontextmanager
+async def open_services(settings: Settings) -> AsyncIterator[Services]:
+    """Connect the ORM and Redis for the life of the block."""
+    # The ORM's state is a context variable: the global fallback lets request tasks, which
+    # uvicorn does not start inside the lifespan's task, see it (as tortoise.contrib does).
+    await Tortoise.init(
+        config=tortoise_config(settings.effective_database_url), _enable_global_fallback=True
+    )
+    redis = await create_pool(
+        RedisSettings.from_dsn(settings.redis_url), default_queue_name=_queue(settings)
+    )
+    try:
+        yield Services(settings=settings, redis=redis)
+    finally:
+        await redis.aclose()
+        await Tortoise.close_connections()
+
+
+def _queue(settings: Settings) -> str:
+    return constants.key(constants.QUEUE, settings.redis_namespace)

@@ -1,0 +1,47 @@
+"""The arq worker: which jobs it runs and how it gets its clients.
+
+`qrforge worker` runs it as its own process; on the embedded default `qrforge serve` runs it
+inside the API process, sharing that process's clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AsyncExitStack, suppress
+from typing import Any
+
+from arq.worker import Worker
+
+from app.services import Services, open_services
+from app.settings import Settings
+from workers import constants
+
+
+async def ping(ctx: dict[str, Any]) -> str:
+    """A job that proves a worker is consuming the queue."""
+    return "pong"
+
+
+FUNCTIONS = [ping]
+
+
+def build_worker(services: Services, **options: Any) -> Worker:
+    """A worker that uses clients the caller already holds."""
+    return Worker(
+        functions=FUNCTIONS,
+        queue_name=services.queue_name,
+        redis_pool=services.redis,
+        ctx={"services": services},
+        max_tries=constants.MAX_TRIES,
+        job_timeout=constants.JOB_TIMEOUT,
+        **options,
+    )
+
+
+async def run_worker(settings: Settings) -> None:
+    """The standalone worker process: its own clients, until a signal stops it."""
+    async with AsyncExitStack() as stack:
+        services = await stack.enter_async_context(open_services(settings))
+        worker = build_worker(services)
+        with suppress(asyncio.CancelledError):  # arq cancels its main task on SIGINT/SIGTERM
+            await worker.async_run()
