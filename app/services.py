@@ -10,6 +10,7 @@ from arq.connections import ArqRedis, RedisSettings, create_pool
 from tortoise import Tortoise
 
 from app.db import tortoise_config
+from app.events import Events
 from app.settings import Settings
 from workers import constants
 
@@ -18,6 +19,10 @@ from workers import constants
 class Services:
     settings: Settings
     redis: ArqRedis  # a redis.asyncio client that can also enqueue arq jobs
+
+    @property
+    def events(self) -> Events:
+        return Events(self.redis, self.settings.redis_namespace)
 
     @property
     def queue_name(self) -> str:

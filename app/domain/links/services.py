@@ -20,6 +20,7 @@ from app.domain.errors import InvalidInput, NotFound, Problem
 from app.domain.links import slugs
 from app.domain.links.models import Link
 from app.domain.links.rules import validate_rules
+from app.events import EventSink
 from app.security.passwords import hash_password
 from app.security.urls import url_problem
 
@@ -98,8 +99,13 @@ async def get_link(workspace_id: int, *, id: int | None = None, slug: str | None
     return link
 
 
+def link_event(link: Link) -> dict[str, Any]:
+    """What events say about a link: enough to act on without reading the database."""
+    return {"id": link.id, "slug": link.slug, "destination": link.destination}
+
+
 async def create_link(
-    workspace_id: int, given: Mapping[str, Any], *, dry_run: bool = False
+    workspace_id: int, given: Mapping[str, Any], events: EventSink, *, dry_run: bool = False
 ) -> Link:
     """Create a link from the fields given (Python names of CreateLinkInput)."""
     if "destination" not in given:
@@ -110,12 +116,16 @@ async def create_link(
         link.slug = link.slug or slugs.generate()
         return link
     await _save_new(link, custom_slug="slug" in values)
+    await events.emit("link.created", workspace_id, link_event(link))
     return link
 
 
-async def update_link(workspace_id: int, link_id: int, given: Mapping[str, Any]) -> Link:
+async def update_link(
+    workspace_id: int, link_id: int, given: Mapping[str, Any], events: EventSink
+) -> Link:
     """Change only the fields given."""
     link = await get_link(workspace_id, id=link_id)
+    old_slug = link.slug
     values = await _clean(workspace_id, given, current=link)
     if not values:
         return link
@@ -124,12 +134,14 @@ async def update_link(workspace_id: int, link_id: int, given: Mapping[str, Any])
         await link.save(update_fields=[*values, "updated_at"])
     except IntegrityError:
         raise _slug_taken() from None
+    await events.emit("link.updated", workspace_id, {**link_event(link), "old_slug": old_slug})
     return link
 
 
-async def delete_link(workspace_id: int, link_id: int) -> None:
-    if not await Link.filter(workspace_id=workspace_id, id=link_id).delete():
-        raise NotFound.of("Link")
+async def delete_link(workspace_id: int, link_id: int, events: EventSink) -> None:
+    link = await get_link(workspace_id, id=link_id)
+    await link.delete()
+    await events.emit("link.deleted", workspace_id, link_event(link))
 
 
 async def _save_new(link: Link, *, custom_slug: bool) -> None:

@@ -76,7 +76,10 @@ class Mutation:
     ) -> LinkPayload:
         try:
             model = await services.create_link(
-                info.context.workspace_id, link_fields(input), dry_run=dry_run
+                info.context.workspace_id,
+                link_fields(input),
+                info.context.services.events,
+                dry_run=dry_run,
             )
         except DomainError as error:
             return LinkPayload(user_errors=user_errors(error))
@@ -88,7 +91,10 @@ class Mutation:
     ) -> LinkPayload:
         try:
             model = await services.update_link(
-                info.context.workspace_id, pk_of(id, "Link") or -1, link_fields(input)
+                info.context.workspace_id,
+                pk_of(id, "Link") or -1,
+                link_fields(input),
+                info.context.services.events,
             )
         except DomainError as error:
             return LinkPayload(user_errors=user_errors(error))
@@ -97,7 +103,9 @@ class Mutation:
     @strawberry.mutation(extensions=requires("links:write"))
     async def delete_link(self, info: Info, id: strawberry.ID) -> DeletePayload:
         try:
-            await services.delete_link(info.context.workspace_id, pk_of(id, "Link") or -1)
+            await services.delete_link(
+                info.context.workspace_id, pk_of(id, "Link") or -1, info.context.services.events
+            )
         except DomainError as error:
             return DeletePayload(user_errors=user_errors(error))
         return DeletePayload(deleted_id=id)

@@ -1,0 +1,182 @@
+"""Fixtures shared by the database and API tiers.
+
+Tests that use `app` run twice: against a real PostgreSQL database made for this run and
+against an SQLite file (the embedded default). Redis is the local server when it answers
+(QRFORGE_TEST_REDIS_URL, default 127.0.0.1:6379), otherwise the embedded redis-server;
+every test gets its own key namespace, so parallel runs never see each other's keys.
+QRFORGE_TEST_BACKENDS=sqlite (or postgres) narrows the run while iterating.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+import redis.asyncio as aioredis
+from asgi_lifespan import LifespanManager
+from starlette.applications import Starlette
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate
+
+from app.db import tortoise_config
+from app.domain.workspaces import services as workspaces
+from app.embedded import EmbeddedRedis
+from app.main import create_app
+from app.settings import Settings
+from workers.settings import build_worker
+
+PG_ADMIN_DSN = os.environ.get("QRFORGE_TEST_PG", "postgres://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("QRFORGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+BACKENDS = os.environ.get("QRFORGE_TEST_BACKENDS", "postgres,sqlite").split(",")
+TABLES = (
+    "webhook_attempt", "webhook_delivery", "webhook", "scan", "qr_code", "bulk_job",
+    "link", "design", "api_key", "workspace",
+)  # fmt: skip
+
+
+async def _migrate(url: str) -> None:
+    try:
+        await migrate(config=tortoise_config(url))
+    finally:
+        await Tortoise.close_connections()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        url = f"sqlite://{tmp_path_factory.mktemp('sqlite') / 'qrforge.sqlite3'}"
+        await _migrate(url)
+        yield url
+        return
+    name = f"qrforge_test_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(PG_ADMIN_DSN)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}"
+        await _migrate(url)
+        yield url
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    async def answers() -> bool:
+        client = aioredis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+        try:
+            return bool(await client.ping())
+        except OSError:
+            return False
+        finally:
+            await client.aclose()
+
+    if asyncio.run(answers()):
+        yield REDIS_URL
+        return
+    with EmbeddedRedis(tmp_path_factory.mktemp("redis")) as embedded:
+        yield embedded.url
+
+
+@pytest.fixture
+def settings(database_url: str, redis_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        data_dir=tmp_path,
+        database_url=database_url,
+        redis_url=redis_url,
+        redis_namespace=f"qft{uuid.uuid4().hex[:12]}",
+        public_url="http://testserver",
+        secret_key="test-secret-key",
+        allow_private_targets=True,
+    )
+
+
+async def _clean(settings: Settings) -> None:
+    db = connections.get("default")
+    if settings.database_url.startswith("postgres"):
+        await db.execute_script(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+    else:
+        await db.execute_script("".join(f"DELETE FROM {table};" for table in TABLES))
+    redis = aioredis.Redis.from_url(settings.redis_url)
+    try:
+        keys = [key async for key in redis.scan_iter(match=f"{settings.redis_namespace}*")]
+        if keys:
+            await redis.delete(*keys)
+    finally:
+        await redis.aclose()
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[Starlette]:
+    """The real app, its lifespan run; its tables and Redis keys are emptied afterwards."""
+    application = create_app(settings)
+    async with LifespanManager(application):
+        try:
+            yield application
+        finally:
+            await _clean(settings)
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+def make_key(app: Starlette) -> Callable[..., Awaitable[str]]:
+    """make_key(workspace="acme", scopes=("*",)) -> a fresh API key of that workspace."""
+
+    async def make(workspace: str = "acme", scopes: tuple[str, ...] = ("*",)) -> str:
+        ws = await workspaces.ensure_workspace(workspace)
+        _, secret = await workspaces.create_key(ws.id, "test", list(scopes))
+        return secret
+
+    return make
+
+
+@pytest.fixture
+async def key(make_key: Callable[..., Awaitable[str]]) -> str:
+    """An all-scopes key of workspace 'acme'."""
+    return await make_key()
+
+
+GqlCall = Callable[..., Awaitable[dict[str, Any]]]
+
+
+@pytest.fixture
+def gql(client: httpx.AsyncClient) -> GqlCall:
+    """gql(key, query, **variables) -> the JSON body; asserts the HTTP exchange itself worked."""
+
+    async def call(key: str | None, query: str, **variables: Any) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        response = await client.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=headers
+        )
+        assert response.status_code in (200, 401), response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    return call
+
+
+@pytest.fixture
+def run_jobs(app: Starlette) -> Callable[[], Awaitable[int]]:
+    """Run the worker until the queue is empty (burst mode); returns jobs completed."""
+
+    async def run() -> int:
+        worker = build_worker(app.state.services, burst=True, handle_signals=False, poll_delay=0.05)
+        await worker.async_run()
+        return worker.jobs_complete
+
+    return run
