@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from contextlib import ExitStack
 from dataclasses import replace
@@ -54,17 +55,26 @@ async def first_start_key(settings: Settings) -> str | None:
     return await create_key(settings, DEFAULT_WORKSPACE, "admin", ["*"])
 
 
+def _exit_quietly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from app.embedded import EmbeddedRedis
     from app.main import create_app
 
+    # uvicorn shuts down gracefully, then re-raises the signal it caught into the handler
+    # that was there before it: ours, which exits normally so the Redis child is stopped too.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _exit_quietly)
     with ExitStack() as stack:
         embedded = settings.embedded_redis
         if embedded:
             redis = stack.enter_context(EmbeddedRedis(settings.data_dir / "redis"))
             settings = replace(settings, redis_url=redis.url)
+            print(f"Embedded Redis: {redis.url} (data in {redis.data_dir})", flush=True)
             asyncio.run(migrate(settings))
         if key := asyncio.run(first_start_key(settings)):
             print(f"First start: an admin key for workspace '{DEFAULT_WORKSPACE}' (shown once):")
@@ -130,3 +140,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(f"qrforge keys create: {error}")
         print(f"Created a key for workspace '{args.workspace}' with scopes {','.join(scopes)}:")
         print(key)
+
+
+if __name__ == "__main__":
+    main()

@@ -56,16 +56,20 @@ def link_status(link: Link, now: datetime | None = None) -> str:
 
 
 def _status_condition(status: str, now: datetime) -> Q:
+    # Spelled out both ways: in SQL, NOT (NULL > now) is not true, so ~Q would drop NULLs.
     scheduled = Q(not_before__gt=now)
+    started = Q(not_before__isnull=True) | Q(not_before__lte=now)
     expired = Q(not_after__lte=now)
+    running = Q(not_after__isnull=True) | Q(not_after__gt=now)
     exhausted = Q(scan_limit__isnull=False) & Q(scan_count__gte=F("scan_limit"))
+    left = Q(scan_limit__isnull=True) | Q(scan_count__lt=F("scan_limit"))
     live = Q(enabled=True)
     return {
         "DISABLED": Q(enabled=False),
         "SCHEDULED": live & scheduled,
-        "EXPIRED": live & ~scheduled & expired,
-        "EXHAUSTED": live & ~scheduled & ~expired & exhausted,
-        "ACTIVE": live & ~scheduled & ~expired & ~exhausted,
+        "EXPIRED": live & started & expired,
+        "EXHAUSTED": live & started & running & exhausted,
+        "ACTIVE": live & started & running & left,
     }[status]
 
 
