@@ -17,6 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.graphql.schema import build_schema
 from app.http.graphql import GraphQLApp
 from app.http.health import healthz
+from app.http.images import code_image_endpoint, new_render_pool, static_qr
+from app.http.metrics import Metrics, MetricsMiddleware, metrics
 from app.http.problems import problem
 from app.http.redirect import redirect
 from app.services import open_services
@@ -60,6 +62,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with open_services(settings) as services:
             app.state.services = services
+            app.state.render_pool = new_render_pool()  # image misses render off the loop
             worker_task = None
             if run_worker:
                 from workers.settings import build_worker
@@ -69,6 +72,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Starlette:
             try:
                 yield
             finally:
+                app.state.render_pool.shutdown(wait=False, cancel_futures=True)
                 if worker_task:
                     worker_task.cancel()
                     with suppress(asyncio.CancelledError):
@@ -79,11 +83,16 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Starlette:
         routes=[
             Route("/r/{slug}", redirect, methods=["GET", "HEAD"]),
             Route("/healthz", healthz),
+            Route("/qr/{name}", code_image_endpoint, methods=["GET", "HEAD"]),
+            Route("/api/qr", static_qr, methods=["GET", "POST"]),
+            Route("/metrics", metrics),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
         ],
         exception_handlers={Exception: unexpected},
         lifespan=lifespan,
     )
+    app.state.metrics = Metrics()
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestId)
     return app
