@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from tortoise import Tortoise
@@ -28,7 +29,7 @@ class Services:
     def queue_name(self) -> str:
         return constants.key(constants.QUEUE, self.settings.redis_namespace)
 
-    async def enqueue(self, function: str, *args: object, **kwargs: object) -> None:
+    async def enqueue(self, function: str, *args: Any, **kwargs: Any) -> None:
         await self.redis.enqueue_job(function, *args, _queue_name=self.queue_name, **kwargs)
 
 

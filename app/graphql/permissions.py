@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
 from app.graphql.context import Info
@@ -19,6 +20,6 @@ class HasScope(BasePermission):
         return principal is not None and principal.can(self.scope)
 
 
-def requires(scope: str) -> list[PermissionExtension]:
+def requires(scope: str) -> list[FieldExtension]:
     """Field extensions that refuse callers without `scope` (FORBIDDEN, nothing runs)."""
     return [PermissionExtension(permissions=[HasScope(scope)], use_directives=False)]
