@@ -4,16 +4,30 @@ Services emit `link.created`, `link.updated`, `link.deleted` (and later scan and
 events) through an `Events` they are handed; listeners in every process (redirect caches,
 subscriptions) hear them on one pub/sub channel per deployment. Pub/sub is fire-and-forget:
 whatever must not be lost (webhook deliveries) is queued as a job from here too.
+
+Why an arq job rather than a Redis stream for the durable copy: the job is written to Redis
+before `emit` returns, survives a worker restart (arq re-runs a job whose worker died), and
+the worker that runs it already holds the clients a delivery needs; a stream would add a
+consumer group and a reclaim loop that only re-implement that. The job carries the event's
+id, type, workspace id, data and time (small JSON-able values, no objects); its arq job id
+is derived from the event id, so it is queued once, and `dispatch_event` is idempotent.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
+
+from workers import constants
+
+# The events webhooks can subscribe to; only these are queued (durably) for delivery.
+WEBHOOK_EVENTS = ("scan.created", "link.created", "link.updated", "link.deleted", "bulk.completed")
 
 
 class EventSink(Protocol):
@@ -38,7 +52,24 @@ class Events:
 
     async def emit(self, type: str, workspace_id: int, data: dict[str, Any]) -> None:
         message = json.dumps({"type": type, "workspace_id": workspace_id, "data": data})
+        if type in WEBHOOK_EVENTS:
+            await self._queue_for_webhooks(type, workspace_id, data)
         await self.redis.publish(channel(self.namespace), message)
+
+    async def _queue_for_webhooks(self, type: str, workspace_id: int, data: dict[str, Any]) -> None:
+        event_id = secrets.token_hex(12)
+        at = datetime.now(UTC).isoformat()
+        # `redis` is the services' ArqRedis; a plain client (a listener) never emits these.
+        await self.redis.enqueue_job(  # type: ignore[attr-defined]
+            constants.DISPATCH_EVENT_JOB,
+            event_id,
+            type,
+            workspace_id,
+            data,
+            at,
+            _job_id=constants.key(constants.EVENT_JOB_ID, self.namespace, event=event_id),
+            _queue_name=constants.key(constants.QUEUE, self.namespace),
+        )
 
     async def listen(self) -> AsyncIterator[Event]:
         """Every event emitted by any process from now on, until the caller stops iterating."""

@@ -15,6 +15,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.graphql.schema import build_schema
+from app.http.admission import Authenticate, BodyLimit, RateLimit
 from app.http.graphql import GraphQLApp
 from app.http.health import healthz
 from app.http.images import code_image_endpoint, new_render_pool, static_qr
@@ -92,6 +93,13 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Starlette:
         exception_handlers={Exception: unexpected},
         lifespan=lifespan,
     )
+    app.add_middleware(
+        RateLimit,
+        per_key=settings.rate_limit_per_minute,
+        anonymous=settings.anonymous_rate_limit_per_minute,
+    )
+    app.add_middleware(Authenticate)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.state.metrics = Metrics()
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestId)

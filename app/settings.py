@@ -30,6 +30,9 @@ class Settings:
     country_header: str | None = None
     allow_private_targets: bool = False
     introspection: bool = True
+    rate_limit_per_minute: int = 600  # per API key, unless its workspace has its own
+    anonymous_rate_limit_per_minute: int = 60  # per client IP, for keyless rendering
+    max_body_bytes: int = 4 * 1024 * 1024  # a 1 MB logo, base64 in JSON, fits with room
 
     @property
     def embedded_redis(self) -> bool:
@@ -62,6 +65,11 @@ class Settings:
             country_header=env.get("QRFORGE_COUNTRY_HEADER") or None,
             allow_private_targets=_bool(env, "QRFORGE_ALLOW_PRIVATE_TARGETS", False),
             introspection=_bool(env, "QRFORGE_INTROSPECTION", True),
+            rate_limit_per_minute=_int(env, "QRFORGE_RATE_LIMIT", cls.rate_limit_per_minute),
+            anonymous_rate_limit_per_minute=_int(
+                env, "QRFORGE_ANONYMOUS_RATE_LIMIT", cls.anonymous_rate_limit_per_minute
+            ),
+            max_body_bytes=_int(env, "QRFORGE_MAX_BODY_BYTES", cls.max_body_bytes),
         )
 
     def with_secret_key(self) -> Settings:
@@ -97,6 +105,15 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if value in ("0", "false", "no", "off"):
         return False
     raise SettingsError(f"{name}: {value!r} is not a boolean (use true or false)")
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise SettingsError(f"{name}: {value!r} is not a positive whole number")
+    return int(value)
 
 
 def _word(env: Mapping[str, str], name: str, default: str) -> str:

@@ -17,3 +17,17 @@ JOB_TIMEOUT = 60
 
 def key(template: str, ns: str, **parts: object) -> str:
     return template.format(ns=ns, **parts)
+
+# Webhooks. An event is queued once (its job id is the event's id), then one delivery job
+# per attempt; the attempt number is in the job id, so a job run twice cannot fork a second
+# chain of retries, and `series` keeps a manual redelivery apart from the automatic one.
+DISPATCH_EVENT_JOB = "dispatch_event"
+DELIVER_WEBHOOK_JOB = "deliver_webhook"
+EVENT_JOB_ID = "{ns}:event:{event}"
+DELIVERY_JOB_ID = "{ns}:webhook:{delivery}:{series}:{attempt}"
+# Standard Webhooks' advice: a receiver answers at once and works later; 10 s is generous.
+WEBHOOK_TIMEOUT = 10.0
+# A Retry-After beyond the longest step of the schedule would park a delivery for days.
+WEBHOOK_RETRY_AFTER_CAP = 24 * 3600
+# An endpoint failing for this long is abandoned (disabled with the reason), as Svix does.
+WEBHOOK_DISABLE_AFTER = 3 * 24 * 3600

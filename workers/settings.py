@@ -10,11 +10,11 @@ import asyncio
 from contextlib import AsyncExitStack, suppress
 from typing import Any
 
-from arq.worker import Worker
+from arq.worker import Worker, func
 
 from app.services import Services, open_services
 from app.settings import Settings
-from workers import constants
+from workers import constants, webhooks
 
 
 async def ping(ctx: dict[str, Any]) -> str:
@@ -22,7 +22,20 @@ async def ping(ctx: dict[str, Any]) -> str:
     return "pong"
 
 
-FUNCTIONS = [ping]
+FUNCTIONS = [
+    ping,
+    # Webhook jobs are many and their rows say what happened: no arq results to keep.
+    func(webhooks.dispatch_event, keep_result=0),
+    func(webhooks.deliver_webhook, keep_result=0),
+]
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    await webhooks.startup(ctx)
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    await webhooks.shutdown(ctx)
 
 
 def build_worker(services: Services, **options: Any) -> Worker:
@@ -32,6 +45,8 @@ def build_worker(services: Services, **options: Any) -> Worker:
         queue_name=services.queue_name,
         redis_pool=services.redis,
         ctx={"services": services},
+        on_startup=startup,
+        on_shutdown=shutdown,
         max_tries=constants.MAX_TRIES,
         job_timeout=constants.JOB_TIMEOUT,
         **options,

@@ -19,6 +19,7 @@ from app.graphql.errors import ErrorPolicy
 from app.graphql.links import schema as links_schema
 from app.graphql.links.schema import link_type
 from app.graphql.relay import Node, from_global_id
+from app.graphql.webhooks import schema as webhooks_schema
 from app.graphql.workspaces import schema as workspaces_schema
 
 
@@ -50,6 +51,8 @@ NODE_FINDERS: dict[str, Callable[[Info, int], Awaitable[Node | None]]] = {
     "Link": _link,
     "Workspace": _workspace,
     "ApiKey": _api_key,
+    "Webhook": webhooks_schema.find_webhook,
+    "WebhookDelivery": webhooks_schema.find_delivery,
 }
 
 
@@ -64,8 +67,13 @@ class NodeQuery:
         return await NODE_FINDERS[type_name](info, pk)
 
 
-Query = merge_types("Query", (NodeQuery, workspaces_schema.Query, links_schema.Query))
-Mutation = merge_types("Mutation", (workspaces_schema.Mutation, links_schema.Mutation))
+Query = merge_types(
+    "Query", (NodeQuery, workspaces_schema.Query, links_schema.Query, webhooks_schema.Query)
+)
+Mutation = merge_types(
+    "Mutation",
+    (workspaces_schema.Mutation, links_schema.Mutation, webhooks_schema.Mutation),
+)
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30

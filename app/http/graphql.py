@@ -12,13 +12,8 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
 from app.domain.workspaces.services import Principal, authenticate
+from app.http.admission import bearer
 from app.graphql.context import Context
-
-
-def bearer(value: object) -> str | None:
-    if isinstance(value, str) and value[:7].lower() == "bearer ":
-        return value[7:].strip()
-    return None
 
 
 def unauthenticated(message: str) -> JSONResponse:
@@ -66,7 +61,7 @@ class GraphQLApp(GraphQL[Context, None]):
     async def on_ws_connect(self, context: Context) -> Any:
         params = context.connection_params or {}
         header = params.get("Authorization") or params.get("authorization")
-        key = bearer(header)
+        key = bearer(header if isinstance(header, str) else None)
         principal = await authenticate(key) if key else None
         if principal is None:
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})

@@ -21,6 +21,7 @@ class Principal:
     key_id: int
     workspace_id: int
     scopes: frozenset[str]
+    rate_limit: int | None = None  # the workspace's own requests a minute, if it has one
 
     def can(self, scope: str) -> bool:
         return keys.grants(self.scopes, scope)
@@ -61,13 +62,15 @@ async def authenticate(secret: str, now: datetime | None = None) -> Principal | 
     prefix = keys.prefix_of(secret)
     if prefix is None:
         return None
-    key = await ApiKey.get_or_none(prefix=prefix, revoked_at=None)
+    key = await ApiKey.get_or_none(prefix=prefix, revoked_at=None).select_related("workspace")
     if key is None or not keys.key_matches(secret, key.key_hash):
         return None
     now = now or datetime.now(UTC)
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
         await ApiKey.filter(id=key.id).update(last_used_at=now)
-    return Principal(key.id, key.workspace_id, frozenset(key.scopes))
+    return Principal(
+        key.id, key.workspace_id, frozenset(key.scopes), key.workspace.rate_limit_per_minute
+    )
 
 
 async def revoke_key(workspace_id: int, key_id: int) -> None:

@@ -1,0 +1,157 @@
+"""Webhook endpoints of a workspace: create, update, delete, list, and their deliveries.
+
+Every function takes the caller's workspace id and never sees another workspace's rows.
+Sending is in `delivery`; this module only decides what is stored and what is queued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tortoise.queryset import QuerySet
+
+from app.domain.errors import InvalidInput, NotFound, Problem, QuotaExceeded
+from app.domain.webhooks.delivery import PENDING, DeliveryQueue
+from app.domain.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
+from app.domain.webhooks.signing import new_secret
+from app.events import WEBHOOK_EVENTS
+from app.security.ssrf import assert_public_target
+from app.security.urls import url_problem
+
+# Svix and most providers cap endpoints per account in the tens; more is a sign of a loop.
+MAX_WEBHOOKS = 20
+MAX_DESCRIPTION = 500
+DISABLED_BY_CALLER = "Disabled through the API."
+
+
+async def create_webhook(
+    workspace_id: int, given: Mapping[str, Any], *, allow_private: bool
+) -> tuple[Webhook, str]:
+    """A new endpoint and its `whsec_` secret, which is returned here and never again."""
+    values = await _clean(given, creating=True, allow_private=allow_private)
+    if await Webhook.filter(workspace_id=workspace_id).count() >= MAX_WEBHOOKS:
+        raise QuotaExceeded(
+            [Problem("QUOTA_EXCEEDED", f"A workspace has at most {MAX_WEBHOOKS} webhooks.")]
+        )
+    secret = new_secret()
+    webhook = await Webhook.create(workspace_id=workspace_id, secret=secret, **values)
+    return webhook, secret
+
+
+async def update_webhook(
+    workspace_id: int, webhook_id: int, given: Mapping[str, Any], *, allow_private: bool
+) -> Webhook:
+    """Change only the fields given. Enabling an endpoint forgets why it was disabled."""
+    webhook = await get_webhook(workspace_id, webhook_id)
+    values = await _clean(given, creating=False, allow_private=allow_private)
+    enabled = given.get("enabled")
+    if enabled is True:
+        values.update(enabled=True, disabled_reason=None, failing_since=None)
+    elif enabled is False and webhook.enabled:
+        values.update(enabled=False, disabled_reason=DISABLED_BY_CALLER)
+    if not values:
+        return webhook
+    webhook.update_from_dict(values)
+    await webhook.save(update_fields=[*values, "updated_at"])
+    return webhook
+
+
+async def delete_webhook(workspace_id: int, webhook_id: int) -> None:
+    """The endpoint and its delivery history; queued attempts find nothing and stop."""
+    webhook = await get_webhook(workspace_id, webhook_id)
+    await webhook.delete()
+
+
+async def get_webhook(workspace_id: int, webhook_id: int) -> Webhook:
+    webhook = await Webhook.get_or_none(id=webhook_id, workspace_id=workspace_id)
+    if webhook is None:
+        raise NotFound.of("Webhook")
+    return webhook
+
+
+def webhooks_query(workspace_id: int) -> QuerySet[Webhook]:
+    return Webhook.filter(workspace_id=workspace_id)
+
+
+def deliveries_query(workspace_id: int, webhook_id: int) -> QuerySet[WebhookDelivery]:
+    return WebhookDelivery.filter(webhook_id=webhook_id, webhook__workspace_id=workspace_id)
+
+
+async def get_delivery(workspace_id: int, delivery_id: int) -> WebhookDelivery:
+    delivery = await WebhookDelivery.get_or_none(id=delivery_id, webhook__workspace_id=workspace_id)
+    if delivery is None:
+        raise NotFound.of("Webhook delivery")
+    return delivery
+
+
+async def attempts_of(delivery_ids: Sequence[int]) -> dict[int, list[WebhookAttempt]]:
+    """The attempt log of each delivery, oldest first (callers have scoped the ids)."""
+    found: dict[int, list[WebhookAttempt]] = {pk: [] for pk in delivery_ids}
+    for attempt in await WebhookAttempt.filter(delivery_id__in=list(delivery_ids)).order_by(
+        "delivery_id", "number"
+    ):
+        found[attempt.delivery_id].append(attempt)
+    return found
+
+
+async def redeliver(workspace_id: int, delivery_id: int, queue: DeliveryQueue) -> WebhookDelivery:
+    """Send a delivery again, as a new series of attempts on the retry schedule.
+
+    As in Svix (the reference implementation of Standard Webhooks), a resend is the same
+    message: the same `webhook-id` and body, so a receiver that de-duplicates on the id
+    sees it once; only the timestamp and signature are new. The attempt log keeps growing.
+    A delivery still waiting for a retry is tried now; the waiting job then finds itself
+    overtaken and does nothing.
+    """
+    delivery = await get_delivery(workspace_id, delivery_id)
+    webhook = await Webhook.get(id=delivery.webhook_id)
+    if not webhook.enabled:
+        raise InvalidInput.one(
+            "WEBHOOK_DISABLED", "The webhook is disabled; enable it first.", ("deliveryId",)
+        )
+    delivery.status = PENDING
+    delivery.next_attempt_at = None
+    await delivery.save(update_fields=["status", "next_attempt_at"])
+    await queue.deliver(delivery.id, series=delivery.attempts, attempt=delivery.attempts)
+    return delivery
+
+
+async def _clean(
+    given: Mapping[str, Any], *, creating: bool, allow_private: bool
+) -> dict[str, Any]:
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+
+    if creating or "url" in given:
+        url = given.get("url")
+        if message := url_problem(url):
+            problems.append(Problem("INVALID_URL", message, ("url",)))
+        else:
+            values["url"] = url
+
+    if creating or "events" in given:
+        events = list(dict.fromkeys(given.get("events") or []))
+        if not events:
+            problems.append(Problem("NO_EVENTS", "Subscribe to at least one event.", ("events",)))
+        elif unknown := [e for e in events if e not in WEBHOOK_EVENTS]:
+            problems.append(
+                Problem(
+                    "UNKNOWN_EVENT", f"Unknown events: {', '.join(map(str, unknown))}.", ("events",)
+                )
+            )
+        values["events"] = events
+
+    if "description" in given:
+        description = given["description"] or ""
+        if len(description) > MAX_DESCRIPTION:
+            message = f"A description is at most {MAX_DESCRIPTION} characters."
+            problems.append(Problem("TOO_LONG", message, ("description",)))
+        values["description"] = description
+
+    if problems:
+        raise InvalidInput(problems)
+    if "url" in values and not allow_private:
+        # Checked here for a clear error now, and again before every attempt (DNS rebinding).
+        await assert_public_target(values["url"], allow_private=False)
+    return values

@@ -1,0 +1,79 @@
+"""Webhook jobs: fan an event out to its endpoints, and make one delivery attempt.
+
+The HTTP client is made once per worker in `startup` and kept in ctx, with the timeout, the
+clock and the jitter source beside it; a test that sets any of them in ctx first keeps its own.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from app.domain.webhooks.delivery import DeliveryQueue, Sender, dispatch
+from app.services import Services
+from workers import constants
+
+HTTP = "webhook_http"
+TIMEOUT = "webhook_timeout"
+CLOCK = "webhook_clock"
+RNG = "webhook_rng"
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    ctx.setdefault(TIMEOUT, constants.WEBHOOK_TIMEOUT)
+    ctx.setdefault(CLOCK, lambda: datetime.now(UTC))
+    ctx.setdefault(RNG, random.Random())
+    if HTTP not in ctx:
+        # Our own User-Agent, no redirects, no proxies from the environment: a webhook goes
+        # exactly where its owner said, and only there.
+        ctx[HTTP] = httpx.AsyncClient(
+            follow_redirects=False,
+            trust_env=False,
+            timeout=ctx[TIMEOUT],
+            headers={"user-agent": "qrforge-webhooks/1"},
+        )
+        ctx["webhook_http_owned"] = True
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    if ctx.pop("webhook_http_owned", False):
+        await ctx.pop(HTTP).aclose()
+
+
+def _queue(ctx: dict[str, Any]) -> DeliveryQueue:
+    services: Services = ctx["services"]
+    return DeliveryQueue(services.redis, services.settings.redis_namespace)
+
+
+async def dispatch_event(
+    ctx: dict[str, Any],
+    event_id: str,
+    event_type: str,
+    workspace_id: int,
+    data: dict[str, Any],
+    at: str,
+) -> int:
+    """One delivery per subscribed endpoint; how many there are."""
+    ids = await dispatch(
+        event_id, event_type, workspace_id, data, datetime.fromisoformat(at), _queue(ctx)
+    )
+    return len(ids)
+
+
+async def deliver_webhook(ctx: dict[str, Any], delivery_id: int, series: int, attempt: int) -> str:
+    """One attempt of a delivery (it queues the next one itself when it has to)."""
+    if HTTP not in ctx:  # a worker built without our startup hook
+        await startup(ctx)
+    services: Services = ctx["services"]
+    sender = Sender(
+        http=ctx[HTTP],
+        queue=_queue(ctx),
+        allow_private=services.settings.allow_private_targets,
+        timeout=ctx[TIMEOUT],
+        clock=ctx[CLOCK],
+        rng=ctx[RNG],
+    )
+    return await sender.deliver(delivery_id, series, attempt)
