@@ -155,8 +155,8 @@ class RateLimit:
     def _refuse(self, scope: Scope, decision: Decision) -> Response:
         message = f"Rate limit of {decision.limit} requests a minute reached; retry later."
         if scope["path"].startswith("/graphql"):
-            body = {"data": None,
-                    "errors": [{"message": message, "extensions": {"code": "RATE_LIMITED"}}]}  # fmt: skip
+            error = {"message": message, "extensions": {"code": "RATE_LIMITED"}}
+            body = {"data": None, "errors": [error]}
             return JSONResponse(body, status_code=429, headers=decision.headers())
         response = problem(429, message, code="RATE_LIMITED")
         response.headers.update(decision.headers())

@@ -12,8 +12,8 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
 from app.domain.workspaces.services import Principal, authenticate
-from app.http.admission import bearer
 from app.graphql.context import Context
+from app.http.admission import bearer
 
 
 def unauthenticated(message: str) -> JSONResponse:
