@@ -15,6 +15,7 @@ from app.domain.links import services as links
 from app.domain.workspaces.models import ApiKey as ApiKeyModel
 from app.domain.workspaces.models import Workspace as WorkspaceModel
 from app.graphql.context import Info
+from app.graphql.cost import CostLimit
 from app.graphql.errors import ErrorPolicy
 from app.graphql.links import schema as links_schema
 from app.graphql.links.schema import link_type
@@ -83,6 +84,7 @@ MAX_TOKENS = 5000
 def build_schema(*, introspection: bool = True) -> strawberry.Schema:
     extensions: list[Any] = [
         ErrorPolicy,
+        CostLimit,
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
