@@ -20,7 +20,7 @@ from app.http.graphql import GraphQLApp
 from app.http.health import healthz
 from app.http.metrics import Metrics, MetricsMiddleware, metrics
 from app.http.problems import problem
-from app.http.redirect import redirect
+from app.http.redirect import redirect, serve_redirects
 from app.services import open_services
 from app.settings import Settings
 
@@ -60,7 +60,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_services(settings) as services:
+        async with open_services(settings) as services, serve_redirects(app, services):
             app.state.services = services
             worker_task = None
             if run_worker:
@@ -79,7 +79,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Starlette:
     graphql = GraphQLApp(build_schema(introspection=settings.introspection))
     app = Starlette(
         routes=[
-            Route("/r/{slug}", redirect, methods=["GET", "HEAD"]),
+            Route("/r/{slug}", redirect, methods=["GET", "HEAD", "POST"]),
             Route("/healthz", healthz),
             Route("/metrics", metrics),
             Route("/graphql", graphql, methods=["GET", "POST"]),

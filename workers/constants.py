@@ -31,3 +31,47 @@ WEBHOOK_TIMEOUT = 10.0
 WEBHOOK_RETRY_AFTER_CAP = 24 * 3600
 # An endpoint failing for this long is abandoned (disabled with the reason), as Svix does.
 WEBHOOK_DISABLE_AFTER = 3 * 24 * 3600
+
+# -- scans: the redirect's stream and its ingestion (issue 4) ---------------------------------
+
+# The stream the redirect appends every scan to, one XADD per redirect.
+SCAN_STREAM = "{ns}:scans"
+# A memory bound, not a retention policy: entries are acknowledged within seconds, so the
+# stream only gets this long when ingestion has been down for a long time; past it the oldest
+# entries are trimmed (approximately, which is what keeps XADD O(1)).
+SCAN_STREAM_MAXLEN = 2_000_000
+# One consumer group for every worker: each entry goes to exactly one of them.
+SCAN_GROUP = "ingest"
+# A batch is one INSERT and one counter update per link; 500 keeps the SQL under both
+# databases' parameter limits (13 per row) and a batch well under a second.
+SCAN_BATCH = 500
+# How long an idle consumer waits for new entries in one XREADGROUP call.
+SCAN_BLOCK_MS = 1_000
+# A pending entry this old belongs to a consumer that crashed (a batch takes well under a
+# second), so another consumer claims and stores it; the insert is idempotent either way.
+SCAN_RECLAIM_IDLE_MS = 30_000
+# After an ingestion error (database restart, say), wait before trying again.
+SCAN_RETRY_DELAY = 1.0
+
+# Per-link scan counter that makes scanLimit exact across processes (seeded from the database).
+SCAN_COUNTER = "{ns}:link:{id}:scans"
+# The redirect's cache of resolved links, shared by the API processes.
+LINK_CACHE = "{ns}:link:slug:{slug}"
+# Seconds a link stays in Redis and in each process; updates and deletes evict it at once
+# through pub/sub, the TTLs only bound staleness when an event is missed (Redis restart).
+LINK_CACHE_TTL = 300
+LOCAL_LINK_CACHE_TTL = 30
+LOCAL_LINK_CACHE_SIZE = 50_000
+# An unknown slug is remembered briefly so a flood of bad slugs does not reach the database;
+# `link.created` evicts it, so a new link works at once.
+MISSING_LINK_TTL = 5
+# The redirect's Redis calls give up quickly: a scan then goes to the local spool and the
+# link comes from the process cache or the database, so a dead Redis costs milliseconds.
+HOT_REDIS_TIMEOUT = 0.25
+# After a Redis failure the redirect skips Redis for this long instead of timing out on
+# every request; the next request after it tries again.
+HOT_REDIS_BACKOFF = 1.0
+# How often the spool of scans written while Redis was down is replayed into the stream.
+SPOOL_REPLAY_INTERVAL = 1.0
+# Entries per XADD pipeline when replaying the spool.
+SPOOL_REPLAY_BATCH = 500

@@ -1,16 +1,250 @@
-"""GET /r/{slug}: send a scanning phone on its way."""
+"""GET|HEAD|POST /r/{slug}: send a scanning phone on its way.
+
+A raw ASGI endpoint: the decision is `app.domain.links.resolve.Redirector`'s, this module
+only reads the request and writes the answer, with headers prepared once, because this is
+the one endpoint that runs millions of times.
+"""
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+import asyncio
+import html
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from urllib.parse import parse_qs, quote
 
-from app.domain.links.models import Link
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
+
+from app.domain.breaker import RedisBreaker
+from app.domain.links import access
+from app.domain.links.cache import LinkCache
+from app.domain.links.limits import ScanLimiter
+from app.domain.links.resolve import (
+    NOT_FOUND,
+    PASSWORD,
+    REDIRECT,
+    Decision,
+    Redirector,
+    Visit,
+)
+from app.domain.scans.enrich import warm_up
+from app.domain.scans.recorder import ScanRecorder
+from app.domain.scans.spool import Spool
 from app.http.problems import problem
+from app.services import Services
+from workers import constants
+
+log = logging.getLogger("qrforge.redirect")
+
+UNLOCK_COOKIE = "qrforge_unlock"
+# A password form posts one short field; anything bigger is not a browser.
+MAX_FORM_BYTES = 4096
+
+# Phones must ask again after an edit; a permanent redirect may be kept a while, privately,
+# because rules can send two visitors to two places.
+_NO_STORE = (b"cache-control", b"private, no-store")
+_CACHE_HEADERS = {
+    301: (b"cache-control", b"private, max-age=3600"),
+    302: _NO_STORE,
+    307: _NO_STORE,
+    308: (b"cache-control", b"private, max-age=3600"),
+}
+_EMPTY = (b"content-length", b"0")
+_LOCATION_SAFE = ":/?#[]@!$&'()*+,;=%~"
 
 
-async def redirect(request: Request) -> Response:
-    link = await Link.get_or_none(slug=request.path_params["slug"])
-    if link is None or not link.enabled:
-        return problem(404, "No link has this address.")
-    return RedirectResponse(link.destination, status_code=link.redirect_type)
+@asynccontextmanager
+async def serve_redirects(app: Starlette, services: Services) -> AsyncIterator[Redirector]:
+    """The redirect's own Redis client (short timeouts), caches and background tasks."""
+    settings = services.settings
+    warm_up()
+    redis = Redis.from_url(
+        settings.redis_url,
+        socket_timeout=constants.HOT_REDIS_TIMEOUT,
+        socket_connect_timeout=constants.HOT_REDIS_TIMEOUT,
+    )
+    breaker = RedisBreaker(constants.HOT_REDIS_BACKOFF)
+    namespace = settings.redis_namespace
+    cache = LinkCache(redis, namespace, breaker)
+    spool = Spool(settings.data_dir / "spool")
+    recorder = ScanRecorder(redis, namespace, spool, breaker)
+    redirector = Redirector(
+        cache, ScanLimiter(redis, namespace, breaker), recorder, settings.secret
+    )
+    app.state.redirector = redirector
+    app.state.country_header = (settings.country_header or "").lower().encode() or None
+    app.state.secure_cookies = settings.public_url.startswith("https://")
+    tasks = [
+        asyncio.create_task(cache.follow(services.events), name="link-cache-invalidation"),
+        asyncio.create_task(recorder.run_replayer(), name="scan-spool-replayer"),
+    ]
+    try:
+        yield redirector
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with suppress(asyncio.CancelledError):
+                await task
+        with suppress(Exception):
+            await recorder.replay()  # a clean stop leaves nothing behind when Redis is up
+        spool.close()
+        await redis.aclose()
+
+
+class RedirectEndpoint:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = scope["app"].state
+        redirector: Redirector = state.redirector
+        slug: str = scope["path_params"]["slug"]
+        method: str = scope["method"]
+        user_agent = accept_language = referrer = country = cookie = None
+        country_header: bytes | None = state.country_header
+        for name, value in scope["headers"]:
+            if name == b"user-agent":
+                user_agent = value.decode("latin-1")
+            elif name == b"accept-language":
+                accept_language = value.decode("latin-1")
+            elif name == b"referer":
+                referrer = value.decode("latin-1")
+            elif name == b"cookie":
+                cookie = value.decode("latin-1")
+            elif name == country_header:
+                country = value.decode("latin-1")
+        client = scope.get("client")
+        query = scope["query_string"].decode("latin-1")
+        if method == "POST":
+            await self.unlock(scope, receive, send, slug, query)
+            return
+        decision = await redirector.visit(
+            Visit(
+                slug=slug,
+                method=method,
+                query=query,
+                ip=client[0] if client else None,
+                user_agent=user_agent,
+                accept_language=accept_language,
+                referrer=referrer,
+                country=country,
+                unlock_token=_cookie(cookie, UNLOCK_COOKIE) if cookie else None,
+            )
+        )
+        if decision.location is not None:
+            no_store = decision.link is not None and decision.link.password_hash is not None
+            await _redirect(send, decision.status, decision.location, no_store=no_store)
+            return
+        await _answer(decision)(scope, receive, send)
+
+    async def unlock(
+        self, scope: Scope, receive: Receive, send: Send, slug: str, query: str
+    ) -> None:
+        form = await _read_form(receive)
+        password = (form.get("password") or [""])[0] if form is not None else ""
+        decision, token = await scope["app"].state.redirector.unlock(slug, password)
+        if decision.outcome == NOT_FOUND:
+            await _answer(decision)(scope, receive, send)
+            return
+        link = decision.link
+        if token is None and link is not None and link.password_hash is not None:
+            await password_form(wrong=True)(scope, receive, send)
+            return
+        # Back to the GET, which now carries the cookie and redirects (and records the scan).
+        path = f"{scope.get('root_path', '')}/r/{quote(slug)}"
+        response = Response(
+            status_code=303,
+            headers={
+                "location": f"{path}?{query}" if query else path,
+                "cache-control": "private, no-store",
+            },
+        )
+        if token is not None:
+            response.set_cookie(
+                UNLOCK_COOKIE,
+                token,
+                max_age=access.UNLOCK_SECONDS,
+                path=path,
+                httponly=True,
+                samesite="lax",
+                secure=scope["app"].state.secure_cookies,
+            )
+        await response(scope, receive, send)
+
+
+redirect = RedirectEndpoint()
+
+
+async def _redirect(send: Send, status: int, location: str, *, no_store: bool) -> None:
+    try:
+        encoded = location.encode("ascii")
+    except UnicodeEncodeError:  # an IRI: percent-encode what is not ASCII
+        encoded = quote(location, safe=_LOCATION_SAFE).encode("ascii")
+    headers = [
+        (b"location", encoded),
+        _NO_STORE if no_store else _CACHE_HEADERS.get(status, _NO_STORE),
+        _EMPTY,
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
+
+
+def _answer(decision: Decision) -> Response:
+    if decision.outcome == PASSWORD:
+        return password_form(wrong=False)
+    if decision.outcome == REDIRECT:  # pragma: no cover - redirects are written above
+        raise AssertionError("a redirect has a location")
+    if decision.status == 410:
+        return problem(410, "This link is no longer available.", code="LINK_UNAVAILABLE")
+    return problem(404, "No link has this address.", code="NOT_FOUND")
+
+
+def _cookie(header: str, name: str) -> str | None:
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value.strip('"')
+    return None
+
+
+async def _read_form(receive: Receive) -> dict[str, list[str]] | None:
+    body = b""
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+        if len(body) > MAX_FORM_BYTES:
+            return None
+    return parse_qs(body.decode("utf-8", "replace"), max_num_fields=5)
+
+
+_FORM = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><title>Password required</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:22rem;margin:15vh auto;padding:0 1rem}}
+input,button{{font-size:1rem;padding:.5rem;width:100%;box-sizing:border-box;margin:.25rem 0}}
+.error{{color:#b00020}}</style></head>
+<body><h1>Password required</h1><p>This link is protected by a password.</p>{message}
+<form method="post" action=""><label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" autofocus
+ required maxlength="128"><button type="submit">Continue</button></form></body></html>
+"""
+
+
+def password_form(*, wrong: bool) -> HTMLResponse:
+    message = (
+        f'<p class="error" role="alert">{html.escape("Wrong password, try again.")}</p>'
+        if wrong
+        else ""
+    )
+    return HTMLResponse(
+        _FORM.format(message=message),
+        status_code=403 if wrong else 200,
+        headers={"cache-control": "private, no-store"},
+    )

@@ -1,0 +1,130 @@
+"""Links for the redirect: this process's TTL cache, then Redis, then the database.
+
+An update or delete reaches every process through the `link.*` events: `follow()` evicts
+the slug (old and new) here and in Redis as soon as the event arrives. The TTLs only bound
+staleness when an event is missed (the listener reconnecting after a Redis restart, when the
+whole process cache is dropped anyway).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from cachetools import TTLCache
+from redis.asyncio import Redis
+
+from app.domain.breaker import REDIS_DOWN, RedisBreaker
+from app.domain.links.models import Link
+from app.domain.links.resolve import ResolvedLink
+from app.events import Events
+from workers import constants
+
+log = logging.getLogger("qrforge.links")
+
+LINK_EVENTS = ("link.created", "link.updated", "link.deleted")
+# Between attempts to re-subscribe while Redis is down.
+RESUBSCRIBE_DELAY = 0.5
+
+
+class LinkCache:
+    def __init__(
+        self,
+        redis: Redis,
+        namespace: str,
+        breaker: RedisBreaker,
+        *,
+        ttl: int = constants.LINK_CACHE_TTL,
+        local_ttl: float = constants.LOCAL_LINK_CACHE_TTL,
+        size: int = constants.LOCAL_LINK_CACHE_SIZE,
+        missing_ttl: float = constants.MISSING_LINK_TTL,
+    ) -> None:
+        self.redis = redis
+        self.namespace = namespace
+        self.breaker = breaker
+        self.ttl = ttl
+        self._local: TTLCache[str, ResolvedLink] = TTLCache(maxsize=size, ttl=local_ttl)
+        self._missing: TTLCache[str, bool] = TTLCache(maxsize=size, ttl=missing_ttl)
+        # Bumped by every eviction: a lookup that straddled one does not cache what it read,
+        # since that may be the row as it was before the change.
+        self._generation = 0
+
+    async def get(self, slug: str) -> ResolvedLink | None:
+        link = self._local.get(slug)
+        if link is not None:
+            return link
+        if slug in self._missing:
+            return None
+        generation = self._generation
+        link = await self._load(slug, generation)
+        if generation == self._generation:
+            if link is None:
+                self._missing[slug] = True
+            else:
+                self._local[slug] = link
+        return link
+
+    async def _load(self, slug: str, generation: int) -> ResolvedLink | None:
+        key = self._key(slug)
+        if self.breaker.closed:
+            try:
+                cached = await self.redis.get(key)
+                self.breaker.succeeded()
+                if cached is not None:
+                    return ResolvedLink.from_json(cached)
+            except REDIS_DOWN:
+                self.breaker.failed()
+        model = await Link.get_or_none(slug=slug)
+        if model is None:
+            return None
+        link = ResolvedLink.of(model)
+        if self.breaker.closed and generation == self._generation:
+            try:
+                await self.redis.set(key, link.to_json(), ex=self.ttl)
+            except REDIS_DOWN:
+                self.breaker.failed()
+        return link
+
+    def _key(self, slug: str) -> str:
+        return constants.key(constants.LINK_CACHE, self.namespace, slug=slug)
+
+    def evict(self, *slugs: str) -> None:
+        """Forget slugs in this process."""
+        self._generation += 1
+        for slug in slugs:
+            self._local.pop(slug, None)
+            self._missing.pop(slug, None)
+
+    def clear(self) -> None:
+        self._generation += 1
+        self._local.clear()
+        self._missing.clear()
+
+    async def forget(self, *slugs: str) -> None:
+        """Forget slugs here and in Redis."""
+        self.evict(*slugs)
+        try:
+            await self.redis.delete(*(self._key(slug) for slug in slugs))
+        except REDIS_DOWN:
+            pass  # every process's listener deletes it too; the TTL is the last resort
+
+    async def follow(self, events: Events) -> None:
+        """Evict links as their events arrive, until cancelled; survives Redis restarts."""
+        while True:
+            try:
+                async for event in events.listen():
+                    if event.type not in LINK_EVENTS:
+                        continue
+                    slugs = {event.data.get("slug"), event.data.get("old_slug")}
+                    known = [slug for slug in slugs if isinstance(slug, str)]
+                    if event.type == "link.created":
+                        self.evict(*known)  # only a "missing" mark can be in the way
+                    else:
+                        await self.forget(*known)
+            except REDIS_DOWN:
+                pass
+            except Exception:
+                log.exception("link event listener failed")
+            # Events may have been missed while the subscription was down.
+            self.clear()
+            await asyncio.sleep(RESUBSCRIBE_DELAY)

@@ -1,0 +1,290 @@
+"""Where a scan goes: the redirect's decision, free of HTTP (Shlink's model: resolve, answer,
+then track).
+
+    unknown or disabled link             404
+    scheduled, expired, exhausted        302 to fallbackDestination, else 410
+    password-protected, not unlocked     the password form
+    otherwise                            redirectType to the first matching rule's destination
+                                         (or the link's), the query forwarded when asked;
+                                         the scan is appended to the stream before answering
+
+Nothing here touches the database on a cache hit, hashes a password, or parses a user agent
+unless a rule needs it: this runs for every phone that scans a printed code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from app.domain.links import access
+from app.domain.links.models import Link
+from app.domain.links.rules import CompiledRules, choose_destination, compile_rules, request_facts
+from app.domain.scans.stream import capture
+from app.security.passwords import verify_password
+
+if TYPE_CHECKING:
+    from app.domain.links.cache import LinkCache
+    from app.domain.links.limits import ScanLimiter
+    from app.domain.scans.recorder import ScanRecorder
+
+# The query parameter a DYNAMIC code adds to its short URL: `qr=1` tells a scan of the
+# printed code from a click on the link; it is never forwarded.
+QR_MARKER = "qr"
+MAX_PASSWORD = 128
+
+NOT_FOUND = "NOT_FOUND"
+GONE = "GONE"
+FALLBACK = "FALLBACK"
+PASSWORD = "PASSWORD"
+REDIRECT = "REDIRECT"
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedLink:
+    """What the redirect needs of a link: small, immutable, cached in every process."""
+
+    id: int
+    workspace_id: int
+    slug: str
+    destination: str
+    fallback_destination: str | None
+    enabled: bool
+    scan_limit: int | None
+    scan_count: int  # as read; the exact count is the Redis counter
+    not_before: datetime | None
+    not_after: datetime | None
+    rules: tuple[dict[str, Any], ...]
+    redirect_type: int
+    forward_query: bool
+    password_hash: str | None
+    compiled: CompiledRules | None  # compile_rules(rules), kept beside the link
+
+    @classmethod
+    def of(cls, link: Link) -> ResolvedLink:
+        return cls.from_dict(
+            {
+                "id": link.id,
+                "workspace_id": link.workspace_id,
+                "slug": link.slug,
+                "destination": link.destination,
+                "fallback_destination": link.fallback_destination,
+                "enabled": link.enabled,
+                "scan_limit": link.scan_limit,
+                "scan_count": link.scan_count,
+                "not_before": link.not_before.isoformat() if link.not_before else None,
+                "not_after": link.not_after.isoformat() if link.not_after else None,
+                "rules": link.rules if isinstance(link.rules, list) else [],
+                "redirect_type": link.redirect_type,
+                "forward_query": link.forward_query,
+                "password_hash": link.password_hash,
+            }
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ResolvedLink:
+        rules = tuple(data["rules"])
+        return cls(
+            id=data["id"],
+            workspace_id=data["workspace_id"],
+            slug=data["slug"],
+            destination=data["destination"],
+            fallback_destination=data["fallback_destination"],
+            enabled=data["enabled"],
+            scan_limit=data["scan_limit"],
+            scan_count=data["scan_count"],
+            not_before=_instant(data["not_before"]),
+            not_after=_instant(data["not_after"]),
+            rules=rules,
+            redirect_type=data["redirect_type"],
+            forward_query=data["forward_query"],
+            password_hash=data["password_hash"],
+            compiled=compile_rules(rules) if rules else None,
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "id": self.id,
+                "workspace_id": self.workspace_id,
+                "slug": self.slug,
+                "destination": self.destination,
+                "fallback_destination": self.fallback_destination,
+                "enabled": self.enabled,
+                "scan_limit": self.scan_limit,
+                "scan_count": self.scan_count,
+                "not_before": self.not_before.isoformat() if self.not_before else None,
+                "not_after": self.not_after.isoformat() if self.not_after else None,
+                "rules": list(self.rules),
+                "redirect_type": self.redirect_type,
+                "forward_query": self.forward_query,
+                "password_hash": self.password_hash,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> ResolvedLink:
+        return cls.from_dict(json.loads(text))
+
+    def window(self, now: datetime) -> str:
+        """ACTIVE, DISABLED, SCHEDULED or EXPIRED; EXHAUSTED is the limiter's call."""
+        if not self.enabled:
+            return "DISABLED"
+        if self.not_before is not None and now < self.not_before:
+            return "SCHEDULED"
+        if self.not_after is not None and now >= self.not_after:
+            return "EXPIRED"
+        return "ACTIVE"
+
+
+def _instant(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """What the redirect reads from a request."""
+
+    slug: str
+    method: str = "GET"
+    query: str = ""  # the raw query string
+    ip: str | None = None
+    user_agent: str | None = None
+    accept_language: str | None = None
+    referrer: str | None = None
+    country: str | None = None  # the trusted CDN header's value, when configured
+    unlock_token: str | None = None  # the password cookie
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    outcome: str  # NOT_FOUND | GONE | FALLBACK | PASSWORD | REDIRECT
+    status: int
+    location: str | None = None
+    link: ResolvedLink | None = None
+
+
+_NOT_FOUND = Decision(NOT_FOUND, 404)
+
+
+def unavailable(link: ResolvedLink) -> Decision:
+    """Scheduled, expired or exhausted: the fallback when there is one, else gone."""
+    if link.fallback_destination:
+        return Decision(FALLBACK, 302, link.fallback_destination, link)
+    return Decision(GONE, 410, None, link)
+
+
+def split_query(query: str) -> tuple[list[tuple[str, str]], str]:
+    """The query without the QR marker, and the scan's source (QR or LINK)."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    source = "LINK"
+    kept = []
+    for key, value in pairs:
+        if key == QR_MARKER:
+            if value == "1":
+                source = "QR"
+        else:
+            kept.append((key, value))
+    return kept, source
+
+
+def forward(destination: str, incoming: list[tuple[str, str]]) -> str:
+    """The destination with the visitor's query merged in; the visitor's value of a key wins."""
+    if not incoming:
+        return destination
+    parts = urlsplit(destination)
+    keys = {key for key, _ in incoming}
+    own = parse_qsl(parts.query, keep_blank_values=True) if parts.query else []
+    if not any(key in keys for key, _ in own):
+        # The destination's own query is kept byte for byte when nothing overrides it.
+        query = f"{parts.query}&{urlencode(incoming)}" if parts.query else urlencode(incoming)
+    else:
+        query = urlencode([(k, v) for k, v in own if k not in keys] + incoming)
+    return urlunsplit(parts._replace(query=query))
+
+
+class Redirector:
+    """The hot path: a link from the caches, the decision, the scan appended to the stream."""
+
+    def __init__(
+        self,
+        cache: LinkCache,
+        limiter: ScanLimiter,
+        recorder: ScanRecorder,
+        secret: bytes,
+    ) -> None:
+        self.cache = cache
+        self.limiter = limiter
+        self.recorder = recorder
+        self.secret = secret
+
+    async def visit(self, visit: Visit) -> Decision:
+        link = await self.cache.get(visit.slug)
+        if link is None or not link.enabled:
+            return _NOT_FOUND
+        now: datetime | None = None
+        if link.not_before is not None or link.not_after is not None:
+            now = datetime.now(UTC)
+            if link.window(now) != "ACTIVE":
+                return unavailable(link)
+        if link.password_hash is not None and not self.unlocked(link, visit.unlock_token):
+            return Decision(PASSWORD, 200, None, link)
+        if link.scan_limit is not None and not await self.limiter.take(link):
+            return unavailable(link)
+        if visit.query:
+            incoming, source = split_query(visit.query)
+        else:
+            incoming, source = [], "LINK"
+        destination = link.destination
+        if link.compiled is not None:
+            facts = request_facts(
+                visit.user_agent,
+                visit.accept_language,
+                dict(reversed(incoming)),  # the first occurrence of a key wins
+                visit.ip,
+                visit.country,
+                now or datetime.now(UTC),
+            )
+            destination = choose_destination(link.compiled, facts) or destination
+        if link.forward_query:
+            destination = forward(destination, incoming)
+        await self.recorder.record(
+            capture(
+                link_id=link.id,
+                workspace_id=link.workspace_id,
+                source=source,
+                method=visit.method,
+                ip=visit.ip,
+                user_agent=visit.user_agent,
+                referrer=visit.referrer,
+                accept_language=visit.accept_language,
+                country=visit.country,
+            )
+        )
+        return Decision(REDIRECT, link.redirect_type, destination, link)
+
+    def unlocked(self, link: ResolvedLink, token: str | None) -> bool:
+        assert link.password_hash is not None
+        return access.token_valid(self.secret, link.id, link.slug, link.password_hash, token)
+
+    async def unlock(self, slug: str, password: str) -> tuple[Decision, str | None]:
+        """Check a protected link's password: the token to keep on success, else None.
+
+        The decision is NOT_FOUND for a link that is gone, PASSWORD otherwise.
+        """
+        link = await self.cache.get(slug)
+        if link is None or not link.enabled:
+            return _NOT_FOUND, None
+        decision = Decision(PASSWORD, 200, None, link)
+        if link.password_hash is None:
+            return decision, None
+        if not password or len(password) > MAX_PASSWORD:
+            return decision, None
+        # argon2 takes ~100 ms of CPU on purpose: off the event loop.
+        if not await asyncio.to_thread(verify_password, link.password_hash, password):
+            return decision, None
+        return decision, access.unlock_token(self.secret, link.id, link.slug, link.password_hash)
