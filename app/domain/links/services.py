@@ -20,6 +20,7 @@ from app.domain.errors import InvalidInput, NotFound, Problem
 from app.domain.links import slugs
 from app.domain.links.models import Link
 from app.domain.links.rules import validate_rules
+from app.domain.workspaces import quotas
 from app.events import EventSink
 from app.security.passwords import hash_password
 from app.security.urls import url_problem
@@ -119,6 +120,7 @@ async def create_link(
     if dry_run:
         link.slug = link.slug or slugs.generate()
         return link
+    await quotas.ensure_room_for_links(workspace_id)
     await _save_new(link, custom_slug="slug" in values)
     await events.emit("link.created", workspace_id, link_event(link))
     return link
