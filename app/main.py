@@ -18,6 +18,7 @@ from app.graphql.schema import build_schema
 from app.http.admission import Authenticate, BodyLimit, RateLimit
 from app.http.graphql import GraphQLApp
 from app.http.health import healthz
+from app.http.images import code_image_endpoint, new_render_pool, static_qr
 from app.http.metrics import Metrics, MetricsMiddleware, metrics
 from app.http.problems import problem
 from app.http.redirect import redirect, serve_redirects
@@ -62,6 +63,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with open_services(settings) as services, serve_redirects(app, services):
             app.state.services = services
+            app.state.render_pool = new_render_pool()  # image misses render off the loop
             worker_task = None
             if run_worker:
                 from workers.settings import build_worker
@@ -71,6 +73,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Starlette:
             try:
                 yield
             finally:
+                app.state.render_pool.shutdown(wait=False, cancel_futures=True)
                 if worker_task:
                     worker_task.cancel()
                     with suppress(asyncio.CancelledError):
@@ -81,6 +84,8 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Starlette:
         routes=[
             Route("/r/{slug}", redirect, methods=["GET", "HEAD", "POST"]),
             Route("/healthz", healthz),
+            Route("/qr/{name}", code_image_endpoint, methods=["GET", "HEAD"]),
+            Route("/api/qr", static_qr, methods=["GET", "POST"]),
             Route("/metrics", metrics),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),

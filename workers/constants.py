@@ -18,6 +18,22 @@ JOB_TIMEOUT = 60
 def key(template: str, ns: str, **parts: object) -> str:
     return template.format(ns=ns, **parts)
 
+# Rendered images, keyed by the content hash of payload + style + format + size: a design
+# change is a new key, so nothing is ever invalidated by hand; the TTL only frees memory.
+IMAGE_CACHE = "{ns}:img:{key}"
+IMAGE_CACHE_TTL = 7 * 24 * 3600
+# Bigger images (4096 px JPEGs) are rendered on demand rather than crowding Redis.
+IMAGE_CACHE_MAX_BYTES = 2_000_000
+# Logos fetched from https URLs; an hour keeps re-renders from refetching on every miss
+# while a changed logo still shows up the same day.
+LOGO_CACHE = "{ns}:logo:{digest}"
+LOGO_CACHE_TTL = 3600
+# The size the render job warms: imageUrl's default, so the common request is a hit.
+WARM_IMAGE_SIZE = 512
+WARM_IMAGE_FORMATS = ("PNG", "SVG")
+# A design change re-renders its codes: ids are read and enqueued this many at a time.
+RENDER_DESIGN_BATCH = 500
+
 # Webhooks. An event is queued once (its job id is the event's id), then one delivery job
 # per attempt; the attempt number is in the job id, so a job run twice cannot fork a second
 # chain of retries, and `series` keeps a manual redelivery apart from the automatic one.
@@ -75,3 +91,6 @@ HOT_REDIS_BACKOFF = 1.0
 SPOOL_REPLAY_INTERVAL = 1.0
 # Entries per XADD pipeline when replaying the spool.
 SPOOL_REPLAY_BATCH = 500
+# Threads that render image misses in an API process. Few on purpose: rendering is CPU-bound
+# (and segno holds the GIL), so more threads would only queue up and slow the event loop.
+RENDER_THREADS = 2

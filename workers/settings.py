@@ -15,6 +15,7 @@ from arq.worker import Worker, func
 from app.services import Services, open_services
 from app.settings import Settings
 from workers import constants, webhooks
+from workers import render as render_jobs
 
 
 async def ping(ctx: dict[str, Any]) -> str:
@@ -27,6 +28,9 @@ FUNCTIONS = [
     # Webhook jobs are many and their rows say what happened: no arq results to keep.
     func(webhooks.dispatch_event, keep_result=0),
     func(webhooks.deliver_webhook, keep_result=0),
+    # Render jobs only warm a cache: nothing to keep, and a failure is retried by a request.
+    func(render_jobs.render_code, keep_result=0, max_tries=2),
+    func(render_jobs.render_design, keep_result=0),
 ]
 
 

@@ -14,8 +14,10 @@ from app.domain.errors import NotFound
 from app.domain.links import services as links
 from app.domain.workspaces.models import ApiKey as ApiKeyModel
 from app.domain.workspaces.models import Workspace as WorkspaceModel
+from app.graphql.codes import schema as codes_schema
 from app.graphql.context import Info
 from app.graphql.cost import CostLimit
+from app.graphql.designs import schema as designs_schema
 from app.graphql.errors import ErrorPolicy
 from app.graphql.links import schema as links_schema
 from app.graphql.links.schema import link_type
@@ -52,6 +54,8 @@ NODE_FINDERS: dict[str, Callable[[Info, int], Awaitable[Node | None]]] = {
     "Link": _link,
     "Workspace": _workspace,
     "ApiKey": _api_key,
+    "Design": designs_schema.find_design,
+    "QrCode": codes_schema.find_code,
     "Webhook": webhooks_schema.find_webhook,
     "WebhookDelivery": webhooks_schema.find_delivery,
 }
@@ -69,11 +73,13 @@ class NodeQuery:
 
 
 Query = merge_types(
-    "Query", (NodeQuery, workspaces_schema.Query, links_schema.Query, webhooks_schema.Query)
+    "Query", (NodeQuery, workspaces_schema.Query, links_schema.Query, webhooks_schema.Query,
+              designs_schema.Query, codes_schema.Query),
 )
 Mutation = merge_types(
     "Mutation",
-    (workspaces_schema.Mutation, links_schema.Mutation, webhooks_schema.Mutation),
+    (workspaces_schema.Mutation, links_schema.Mutation, webhooks_schema.Mutation,
+     designs_schema.Mutation, codes_schema.Mutation),
 )
 
 MAX_DEPTH = 10

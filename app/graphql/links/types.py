@@ -8,6 +8,8 @@ from strawberry.scalars import JSON
 
 from app.domain.links import services
 from app.domain.links.models import Link as LinkModel
+from app.graphql.context import Info
+from app.graphql.designs.types import Design, load_design
 from app.graphql.relay import Node, UserError, to_global_id
 
 
@@ -81,6 +83,10 @@ class Link(Node):
     updated_at: datetime | None
     pk: strawberry.Private[int | None]
     design_pk: strawberry.Private[int | None]
+
+    @strawberry.field
+    async def design(self, info: Info) -> Design | None:
+        return await load_design(info, self.design_pk)
 
     @classmethod
     def from_model(cls, link: LinkModel, public_url: str) -> Link:

@@ -1,0 +1,162 @@
+"""Images of codes: content-addressed in Redis, rendered off the event loop on a miss.
+
+The cache key is `cache_key(text, style, format, size)`, so a changed design or payload is a
+new key and an old image is never served for a new look; entries only expire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+
+from app.domain.codes.logos import LogoSource
+from app.domain.codes.models import QrCode
+from app.domain.codes.services import style_of
+from app.domain.designs.models import Design
+from app.domain.designs.services import clean_style, public_problems
+from app.domain.errors import InvalidInput, Problem
+from app.rendering.payloads import build_payload
+from app.rendering.render import CONTENT_TYPES, Rendered, cache_key, render
+from app.rendering.style import MAX_SIZE, MIN_SIZE, Style
+from app.security.signed_urls import signed_query
+from workers import constants
+
+
+@dataclass(frozen=True)
+class ImageRequest:
+    text: str
+    style: Style
+    format: str  # PNG | SVG | JPEG | PDF
+    size: int
+
+    @property
+    def key(self) -> str:
+        return cache_key(self.text, self.style, self.format, self.size)
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES[self.format]
+
+
+async def code_image(code: QrCode, fmt: str, size: int | None) -> ImageRequest:
+    """What to draw for `code`: its encoded text in its effective style."""
+    design = await Design.get_or_none(id=code.design_id) if code.design_id else None
+    style = style_of(code, design)
+    return ImageRequest(code.encoded_text, style, fmt, style.size if size is None else size)
+
+
+class ImageStore:
+    def __init__(
+        self,
+        redis: Redis,
+        namespace: str,
+        logos: LogoSource,
+        executor: Executor | None = None,
+    ) -> None:
+        self.redis = redis
+        self.namespace = namespace
+        self.logos = logos
+        self.executor = executor  # None: asyncio's default thread pool
+
+    def redis_key(self, request: ImageRequest) -> str:
+        return constants.key(constants.IMAGE_CACHE, self.namespace, key=request.key)
+
+    async def cached(self, request: ImageRequest) -> bytes | None:
+        data = await self.redis.get(self.redis_key(request))
+        return None if data is None else bytes(data)
+
+    async def render(self, request: ImageRequest) -> Rendered:
+        """Render in the pool (CPU-bound work never runs on the event loop)."""
+        style = request.style
+        logo = None
+        if style.logo is not None and style.logo.url is not None:
+            logo = await self.logos(style.logo.url)
+        job = functools.partial(
+            render, request.text, style, request.format, size=request.size, logo=logo
+        )
+        return await asyncio.get_running_loop().run_in_executor(self.executor, job)
+
+    async def store(self, request: ImageRequest, data: bytes) -> None:
+        if len(data) <= constants.IMAGE_CACHE_MAX_BYTES:
+            await self.redis.set(self.redis_key(request), data, ex=constants.IMAGE_CACHE_TTL)
+
+    async def get(self, request: ImageRequest) -> tuple[bytes, bool]:
+        """The image bytes and whether they came from the cache."""
+        data = await self.cached(request)
+        if data is not None:
+            return data, True
+        rendered = await self.render(request)
+        await self.store(request, rendered.data)
+        return rendered.data, False
+
+    async def warm(self, request: ImageRequest) -> bool:
+        """Put the image in the cache unless it is there; True when it rendered."""
+        if await self.redis.exists(self.redis_key(request)):
+            return False
+        rendered = await self.render(request)
+        await self.store(request, rendered.data)
+        return True
+
+
+# Image URLs stay valid for a day, and the expiry is rounded up to the hour so the same
+# code keeps the same URL for an hour: browsers and CDNs can cache it.
+IMAGE_URL_TTL = 24 * 3600
+IMAGE_URL_ROUNDING = 3600
+EXTENSIONS = {"PNG": "png", "SVG": "svg", "JPEG": "jpeg", "PDF": "pdf"}
+
+
+def image_path(code_id: int, fmt: str) -> str:
+    return f"/qr/{code_id}.{EXTENSIONS[fmt]}"
+
+
+def signed_image_url(
+    public_url: str, secret: bytes, code_id: int, fmt: str, size: int, now: float
+) -> str:
+    exp = -(-int(now + IMAGE_URL_TTL) // IMAGE_URL_ROUNDING) * IMAGE_URL_ROUNDING
+    path = image_path(code_id, fmt)
+    return f"{public_url}{path}?{signed_query(secret, path, {'size': str(size)}, exp)}"
+
+
+async def static_image(
+    data_type: Any, data: Any, fmt: Any, style: Mapping[str, Any] | None, size: Any,
+    logos: LogoSource,
+) -> ImageRequest:  # fmt: skip
+    """Check a one-shot render request (nothing stored) and say what to draw, or raise
+    `InvalidInput` listing every problem, each under its field path."""
+    problems: list[Problem] = []
+    fmt = fmt.upper() if isinstance(fmt, str) else fmt
+    if fmt not in CONTENT_TYPES:
+        problems.append(
+            Problem("INVALID_FORMAT", f"format is one of {', '.join(CONTENT_TYPES)}", ("format",))
+        )
+    try:
+        text = build_payload(data_type, data)
+    except InvalidInput as error:
+        problems.extend(error.problems)
+    try:
+        look = await clean_style(style, logos)
+    except InvalidInput as error:
+        problems.extend(error.problems)
+    if size is not None and (
+        isinstance(size, bool) or not isinstance(size, int) or not MIN_SIZE <= size <= MAX_SIZE
+    ):
+        problems.append(
+            Problem("INVALID_SIZE", f"size must be from {MIN_SIZE} to {MAX_SIZE} pixels", ("size",))
+        )
+    if problems:
+        raise InvalidInput(problems)
+    return ImageRequest(text, look, fmt, look.size if size is None else size)
+
+
+async def render_checked(store: ImageStore, request: ImageRequest) -> Rendered:
+    """Render, with the renderer's own refusals (too long, too small) in API spelling."""
+    try:
+        return await store.render(request)
+    except InvalidInput as error:
+        raise public_problems(error) from None

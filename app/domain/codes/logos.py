@@ -1,0 +1,61 @@
+"""Logos behind https URLs: fetched through the SSRF guard, kept in Redis for a while.
+
+Renders of the same code in several formats and sizes (and the render job after a create)
+would otherwise download the same logo again and again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, Protocol
+
+import httpx
+from redis.asyncio import Redis
+
+from app.rendering.logo import fetch_logo
+from workers import constants
+
+if TYPE_CHECKING:
+    from app.services import Services
+
+
+class LogoSource(Protocol):
+    async def __call__(self, url: str) -> bytes: ...
+
+
+class CachedLogos:
+    def __init__(
+        self,
+        redis: Redis,
+        namespace: str,
+        *,
+        allow_private: bool,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.redis = redis
+        self.namespace = namespace
+        self.allow_private = allow_private
+        self.transport = transport
+
+    @classmethod
+    def of(cls, services: Services) -> CachedLogos:
+        settings = services.settings
+        return cls(
+            services.redis,
+            settings.redis_namespace,
+            allow_private=settings.allow_private_targets,
+        )
+
+    def _key(self, url: str) -> str:
+        digest = hashlib.sha256(url.encode()).hexdigest()
+        return constants.key(constants.LOGO_CACHE, self.namespace, digest=digest)
+
+    async def __call__(self, url: str) -> bytes:
+        key = self._key(url)
+        cached = await self.redis.get(key)
+        if cached is not None:
+            return bytes(cached)
+        async with httpx.AsyncClient(transport=self.transport) as client:
+            data = await fetch_logo(url, client, allow_private=self.allow_private)
+        await self.redis.set(key, data, ex=constants.LOGO_CACHE_TTL)
+        return data

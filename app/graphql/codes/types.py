@@ -1,0 +1,203 @@
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.dataloader import DataLoader
+from strawberry.scalars import JSON
+
+from app.domain.codes.images import signed_image_url
+from app.domain.codes.models import QrCode as QrCodeModel
+from app.domain.errors import InvalidInput
+from app.domain.links.models import Link as LinkModel
+from app.graphql.context import Info
+from app.graphql.designs.types import (
+    Design,
+    ErrorCorrection,
+    QrStyle,
+    QrStyleInput,
+    load_design,
+)
+from app.graphql.links.types import CreateLinkInput, Link
+from app.graphql.relay import Node, UserError, to_global_id
+from app.rendering.style import MAX_SIZE, MIN_SIZE
+
+
+@strawberry.enum
+class QrCodeKind(Enum):
+    STATIC = "STATIC"
+    DYNAMIC = "DYNAMIC"
+
+
+@strawberry.enum
+class QrDataType(Enum):
+    URL = "URL"
+    TEXT = "TEXT"
+    EMAIL = "EMAIL"
+    PHONE = "PHONE"
+    SMS = "SMS"
+    WIFI = "WIFI"
+    VCARD = "VCARD"
+    MECARD = "MECARD"
+    GEO = "GEO"
+    EVENT = "EVENT"
+    CRYPTO = "CRYPTO"
+
+
+@strawberry.enum
+class ImageFormat(Enum):
+    PNG = "PNG"
+    SVG = "SVG"
+    JPEG = "JPEG"
+    PDF = "PDF"
+
+
+def link_loader(info: Info) -> DataLoader[int, LinkModel | None]:
+    """Links by pk for this request, in the caller's workspace: one query per batch."""
+    loaders = info.context.loaders
+    if "link" not in loaders:
+        workspace_id = info.context.workspace_id
+
+        async def load(pks: list[int]) -> list[LinkModel | None]:
+            rows = await LinkModel.filter(workspace_id=workspace_id, id__in=pks)
+            by_pk = {row.id: row for row in rows}
+            return [by_pk.get(pk) for pk in pks]
+
+        loaders["link"] = DataLoader(load_fn=load)
+    loader: DataLoader[int, LinkModel | None] = loaders["link"]
+    return loader
+
+
+@strawberry.type
+class QrCode(Node):
+    id: strawberry.ID
+    name: str
+    kind: QrCodeKind
+    data_type: QrDataType
+    encoded_text: str = strawberry.field(description="The exact text in the symbol.")
+    style: QrStyle | None = strawberry.field(
+        description="The code's own style; null when it follows its design or the defaults."
+    )
+    created_at: datetime | None
+    updated_at: datetime | None
+    pk: strawberry.Private[int | None]
+    stored_data: strawberry.Private[dict[str, Any]]
+    link_pk: strawberry.Private[int | None]
+    design_pk: strawberry.Private[int | None]
+    draft_link: strawberry.Private[LinkModel | None]
+
+    @classmethod
+    def from_model(cls, code: QrCodeModel, draft_link: LinkModel | None = None) -> QrCode:
+        return cls(
+            id=to_global_id("QrCode", code.id),
+            pk=code.id,
+            name=code.name,
+            kind=QrCodeKind(code.kind),
+            data_type=QrDataType(code.data_type),
+            encoded_text=code.encoded_text,
+            style=QrStyle.from_dict(code.style) if code.style else None,
+            created_at=code.created_at,
+            updated_at=code.updated_at,
+            stored_data=code.data,
+            link_pk=code.link_id,
+            design_pk=code.design_id,
+            draft_link=draft_link,
+        )
+
+    async def _link_model(self, info: Info) -> LinkModel | None:
+        if self.draft_link is not None:
+            return self.draft_link
+        return await link_loader(info).load(self.link_pk) if self.link_pk else None
+
+    @strawberry.field(description="The data; a DYNAMIC code's url is its link's destination.")
+    async def data(self, info: Info) -> JSON:
+        if self.kind is QrCodeKind.DYNAMIC:
+            link = await self._link_model(info)
+            if link is not None:
+                return {**self.stored_data, "url": link.destination}
+        return self.stored_data
+
+    @strawberry.field
+    async def link(self, info: Info) -> Link | None:
+        model = await self._link_model(info)
+        return Link.from_model(model, info.context.services.settings.public_url) if model else None
+
+    @strawberry.field
+    async def design(self, info: Info) -> Design | None:
+        return await load_design(info, self.design_pk)
+
+    @strawberry.field(
+        description="A signed URL of the image that works without a key until it expires "
+        "(about a day). Empty for a dry run's code, which has no image yet."
+    )
+    def image_url(
+        self, info: Info, format: ImageFormat = ImageFormat.PNG, size: int = 512
+    ) -> str:
+        if not MIN_SIZE <= size <= MAX_SIZE:
+            raise InvalidInput.one(
+                "INVALID_SIZE", f"size must be from {MIN_SIZE} to {MAX_SIZE} pixels", ("size",)
+            )
+        if self.pk is None:
+            return ""
+        settings = info.context.services.settings
+        return signed_image_url(
+            settings.public_url, settings.secret, self.pk, format.value, size, time.time()
+        )
+
+
+@strawberry.input
+class QrCodeFilter:
+    kind: QrCodeKind | None = None
+    data_type: QrDataType | None = None
+    search: str | None = strawberry.field(default=None, description="Part of the name.")
+    design_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class CreateQrCodeInput:
+    name: str
+    data_type: QrDataType
+    data: JSON
+    kind: QrCodeKind = QrCodeKind.STATIC
+    design_id: strawberry.ID | None = strawberry.UNSET
+    style: QrStyleInput | None = strawberry.UNSET
+    link: CreateLinkInput | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Options of a DYNAMIC code's link; its destination is data.url.",
+    )
+
+
+@strawberry.input(description="Only the fields given change; style null clears the own style.")
+class UpdateQrCodeInput:
+    name: str | None = strawberry.UNSET
+    data_type: QrDataType | None = strawberry.UNSET
+    data: JSON | None = strawberry.UNSET
+    design_id: strawberry.ID | None = strawberry.UNSET
+    style: QrStyleInput | None = strawberry.UNSET
+
+
+@strawberry.type
+class QrCodePayload:
+    qr_code: QrCode | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class RenderQrInput:
+    data_type: QrDataType
+    data: JSON
+    format: ImageFormat = ImageFormat.PNG
+    style: QrStyleInput | None = None
+    size: int | None = strawberry.field(default=None, description="Pixels; default style.size.")
+
+
+@strawberry.type
+class RenderedQr:
+    content_type: str
+    data_uri: str
+    width: int
+    version: int
+    error_correction: ErrorCorrection

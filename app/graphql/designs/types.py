@@ -1,0 +1,217 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.dataloader import DataLoader
+
+from app.domain.designs.models import Design as DesignModel
+from app.graphql.context import Info
+from app.graphql.relay import Node, UserError, to_global_id
+
+
+@strawberry.enum
+class ErrorCorrection(Enum):
+    L = "L"
+    M = "M"
+    Q = "Q"
+    H = "H"
+
+
+@strawberry.enum
+class GradientType(Enum):
+    LINEAR = "LINEAR"
+    RADIAL = "RADIAL"
+
+
+@strawberry.enum
+class ModuleShape(Enum):
+    SQUARE = "SQUARE"
+    ROUNDED = "ROUNDED"
+    DOTS = "DOTS"
+    CLASSY = "CLASSY"
+
+
+@strawberry.enum
+class FinderShape(Enum):
+    SQUARE = "SQUARE"
+    ROUNDED = "ROUNDED"
+    DOT = "DOT"
+
+
+@strawberry.type
+class GradientStop:
+    offset: float
+    color: str
+
+
+@strawberry.type
+class QrGradient:
+    type: GradientType
+    rotation: float
+    stops: list[GradientStop]
+
+
+@strawberry.type
+class QrLogo:
+    data: str | None = strawberry.field(description="A data: URI.")
+    url: str | None
+    size: float = strawberry.field(description="Fraction of the code's width, at most 0.3.")
+    hide_background_modules: bool
+
+
+@strawberry.type
+class QrStyle:
+    size: int
+    margin: int
+    error_correction: ErrorCorrection
+    foreground: str
+    background: str
+    gradient: QrGradient | None
+    module_shape: ModuleShape
+    finder_shape: FinderShape
+    finder_color: str | None
+    logo: QrLogo | None
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> QrStyle:
+        """From a stored (canonical `Style.to_dict()`) style."""
+        gradient, logo = d.get("gradient"), d.get("logo")
+        return cls(
+            size=d["size"],
+            margin=d["margin"],
+            error_correction=ErrorCorrection(d["error_correction"]),
+            foreground=d["foreground"],
+            background=d["background"],
+            gradient=None
+            if gradient is None
+            else QrGradient(
+                type=GradientType(gradient["type"]),
+                rotation=gradient["rotation"],
+                stops=[GradientStop(offset=s["offset"], color=s["color"])
+                       for s in gradient["stops"]],
+            ),
+            module_shape=ModuleShape(d["module_shape"]),
+            finder_shape=FinderShape(d["finder_shape"]),
+            finder_color=d.get("finder_color"),
+            logo=None
+            if logo is None
+            else QrLogo(
+                data=logo.get("data"),
+                url=logo.get("url"),
+                size=logo["size"],
+                hide_background_modules=logo["hide_background_modules"],
+            ),
+        )
+
+
+@strawberry.input
+class GradientStopInput:
+    offset: float | None = None
+    color: str
+
+
+@strawberry.input
+class QrGradientInput:
+    type: GradientType = GradientType.LINEAR
+    rotation: float | None = None
+    stops: list[GradientStopInput]
+
+
+@strawberry.input
+class QrLogoInput:
+    data: str | None = strawberry.field(default=None, description="A data: URI.")
+    url: str | None = strawberry.field(default=None, description="An https:// URL.")
+    size: float | None = strawberry.field(default=None, description="0..0.3 of the width.")
+    hide_background_modules: bool | None = None
+
+
+@strawberry.input(description="Every field is optional; what is left out takes the default.")
+class QrStyleInput:
+    size: int | None = None
+    margin: int | None = None
+    error_correction: ErrorCorrection | None = None
+    foreground: str | None = None
+    background: str | None = None
+    gradient: QrGradientInput | None = None
+    module_shape: ModuleShape | None = None
+    finder_shape: FinderShape | None = None
+    finder_color: str | None = None
+    logo: QrLogoInput | None = None
+
+
+def style_dict(value: Any) -> Any:
+    """An input object (or list, enum, scalar) as the plain dict Style.from_dict reads."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, list):
+        return [style_dict(v) for v in value]
+    if hasattr(value, "__strawberry_definition__"):
+        return {
+            name: style_dict(v)
+            for name, v in vars(value).items()
+            if v is not None and v is not strawberry.UNSET
+        }
+    return value
+
+
+@strawberry.type
+class Design(Node):
+    id: strawberry.ID
+    name: str
+    style: QrStyle
+    created_at: datetime | None
+    updated_at: datetime | None
+
+    @classmethod
+    def from_model(cls, design: DesignModel) -> Design:
+        return cls(
+            id=to_global_id("Design", design.id),
+            name=design.name,
+            style=QrStyle.from_dict(design.style),
+            created_at=design.created_at,
+            updated_at=design.updated_at,
+        )
+
+
+@strawberry.input
+class DesignInput:
+    name: str
+    style: QrStyleInput
+
+
+@strawberry.input(description="Only the fields given change; a style replaces the old one.")
+class UpdateDesignInput:
+    name: str | None = strawberry.UNSET
+    style: QrStyleInput | None = strawberry.UNSET
+
+
+@strawberry.type
+class DesignPayload:
+    design: Design | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def design_loader(info: Info) -> DataLoader[int, DesignModel | None]:
+    """Designs by pk for this request, in the caller's workspace: one query per batch."""
+    loaders = info.context.loaders
+    if "design" not in loaders:
+        workspace_id = info.context.workspace_id
+
+        async def load(pks: list[int]) -> list[DesignModel | None]:
+            rows = await DesignModel.filter(workspace_id=workspace_id, id__in=pks)
+            by_pk = {row.id: row for row in rows}
+            return [by_pk.get(pk) for pk in pks]
+
+        loaders["design"] = DataLoader(load_fn=load)
+    loader: DataLoader[int, DesignModel | None] = loaders["design"]
+    return loader
+
+
+async def load_design(info: Info, pk: int | None) -> Design | None:
+    if pk is None:
+        return None
+    model = await design_loader(info).load(pk)
+    return Design.from_model(model) if model is not None else None
