@@ -76,4 +76,4 @@ async def deliver_webhook(ctx: dict[str, Any], delivery_id: int, series: int, at
         clock=ctx[CLOCK],
         rng=ctx[RNG],
     )
-    return await sender.deliver(delivery_id, series, attempt)
+    return await sender.deliver(delivery_id, series, attempt, rerun=ctx.get("job_try", 1) > 1)

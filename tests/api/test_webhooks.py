@@ -17,6 +17,7 @@ from standardwebhooks.webhooks import Webhook as Verifier
 from starlette.applications import Starlette
 
 from app.domain.webhooks.models import Webhook, WebhookDelivery
+from app.graphql.relay import from_global_id
 from workers.settings import build_worker
 
 # ---------------------------------------------------------------- the receiver
@@ -364,6 +365,23 @@ async def test_link_created_is_delivered_signed_per_standard_webhooks(
     assert attempt["error"] is None and attempt["durationMs"] >= 0
 
 
+async def test_every_scan_created_event_is_delivered(app, gql, key, receiver) -> None:
+    _, secret = await hooked(gql, key, receiver, events=["SCAN_CREATED"])
+    link = await create_link(gql, key)
+    hook = await Webhook.get()
+    link_pk = from_global_id(link["id"])[1]  # type: ignore[index]
+    # What scan ingestion emits for each scan it stores.
+    for scan_id in range(1, 6):
+        data = {"id": scan_id, "link_id": link_pk, "source": "QR", "country": "DE"}
+        await app.state.services.events.emit("scan.created", hook.workspace_id, data)
+    await drain(app)
+    assert len(receiver.requests) == 5  # and nothing for link.created
+    payloads = [verified(secret, r) for r in receiver.requests]
+    assert {p["type"] for p in payloads} == {"scan.created"}
+    assert {p["data"]["linkId"] for p in payloads} == {link["id"]}
+    assert len({r.headers["webhook-id"] for r in receiver.requests}) == 5
+
+
 async def test_only_subscribed_enabled_webhooks_get_an_event(app, gql, key, receiver) -> None:
     await hooked(gql, key, receiver, events=["LINK_DELETED"])
     off_id, _ = await hooked(gql, key, receiver)
@@ -592,4 +610,3 @@ async def test_deliveries_page_newest_first(app, gql, key, receiver) -> None:
     assert events == ["LINK_DELETED", "LINK_CREATED"]
     types = sorted(json.loads(r.body)["type"] for r in receiver.requests)
     assert types == ["link.created", "link.deleted"]
-

@@ -158,11 +158,22 @@ class Sender:
     clock: Callable[[], datetime] = _utcnow
     rng: Random = field(default_factory=random.Random)
 
-    async def deliver(self, delivery_id: int, series: int, attempt: int) -> str:
-        """Attempt number `attempt + 1` of a delivery; what happened, in one word."""
+    async def deliver(
+        self, delivery_id: int, series: int, attempt: int, *, rerun: bool = False
+    ) -> str:
+        """Attempt number `attempt + 1` of a delivery; what happened, in one word.
+
+        `rerun`: arq runs this job again after it crashed or its worker died; an attempt it
+        claimed but never recorded is then made (at least once, as webhooks promise)."""
         delivery = await WebhookDelivery.get_or_none(id=delivery_id)
         if delivery is None:
             return "gone"  # the endpoint was deleted
+        if rerun and delivery.status == PENDING and delivery.attempts == attempt + 1:
+            if not await WebhookAttempt.exists(delivery_id=delivery.id, number=attempt + 1):
+                await WebhookDelivery.filter(id=delivery.id, attempts=attempt + 1).update(
+                    attempts=attempt
+                )
+                delivery.attempts = attempt
         if delivery.status != PENDING or delivery.attempts != attempt:
             return "stale"  # succeeded, given up, or overtaken by a redelivery
         webhook = await Webhook.get(id=delivery.webhook_id)
@@ -197,9 +208,9 @@ class Sender:
     async def _post(self, webhook: Webhook, delivery: WebhookDelivery, now: datetime) -> Outcome:
         body = delivery.payload.encode()
         headers = signed_headers(webhook.secret, delivery.msg_id, int(now.timestamp()), body)
+        url, extensions = webhook.url, dict[str, Any]()
         try:
             async with asyncio.timeout(self.timeout):
-                url, extensions = webhook.url, {}
                 if not self.allow_private:
                     # Resolve and check now, then connect to that very address: a DNS answer
                     # that changed since the endpoint was saved cannot reach inside.
