@@ -102,7 +102,7 @@ def _fields(
 
 
 def _first(node: FieldNode, variables: Mapping[str, Any]) -> int:
-    for argument in node.arguments:
+    for argument in node.arguments or ():
         if argument.name.value != "first":
             continue
         value = argument.value

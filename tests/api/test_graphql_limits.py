@@ -34,3 +34,8 @@ async def test_too_many_aliases_are_refused(gql, key) -> None:
     body = await gql(key, query)
     assert body["data"] is None
     assert "aliases" in body["errors"][0]["message"].lower()
+
+
+async def test_fields_without_arguments_are_costed(gql, key) -> None:
+    body = await gql(key, "{ links { totalCount } webhooks { totalCount } viewer { scopes } }")
+    assert "errors" not in body, body
