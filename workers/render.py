@@ -49,12 +49,11 @@ async def render_design(ctx: dict[str, Any], design_id: int) -> int:
     qs = QrCode.filter(design_id=design_id, style__isnull=True).order_by("id")
     queued, last = 0, 0
     while True:
-        ids = await qs.filter(id__gt=last).limit(constants.RENDER_DESIGN_BATCH).values_list(
-            "id", flat=True
-        )
+        batch = qs.filter(id__gt=last).limit(constants.RENDER_DESIGN_BATCH)
+        ids: list[int] = list(await batch.values_list("id", flat=True))  # type: ignore[arg-type]
         for code_id in ids:
             await services.enqueue("render_code", code_id)
         queued += len(ids)
         if len(ids) < constants.RENDER_DESIGN_BATCH:
             return queued
-        last = int(ids[-1])
+        last = ids[-1]

@@ -89,11 +89,15 @@ def _size(request: Request) -> int | None | Response:
 
 
 async def _principal(request: Request) -> Principal | None | Response:
-    header = request.headers.get("authorization")
-    if header is None:
+    """The caller's key (None when none was sent), or a 401 for a key that is not known."""
+    state = request.scope.get("state", {})
+    if "key_given" in state:  # the admission middleware has looked the key up already
+        key_given, principal = state["key_given"], state["principal"]
+    else:
+        key = bearer(request.headers.get("authorization"))
+        key_given, principal = key is not None, await authenticate(key) if key else None
+    if not key_given:
         return None
-    key = bearer(header)
-    principal = await authenticate(key) if key else None
     if principal is None:
         return problem(401, "Unknown API key.", code="UNAUTHENTICATED")
     return principal

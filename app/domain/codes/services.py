@@ -24,6 +24,7 @@ from app.domain.designs.models import Design
 from app.domain.designs.services import JobQueue, clean_style, name_problem, public_problems
 from app.domain.errors import InvalidInput, NotFound, Problem
 from app.domain.links import services as links
+from app.domain.workspaces import quotas
 from app.events import EventSink
 from app.rendering.payloads import DATA_TYPES, build_payload
 from app.rendering.render import encode, render
@@ -132,6 +133,8 @@ async def create_code(
         style=style.to_dict() if style else None,
     )
     effective = style or style_of(code, design)
+    if not dry_run:
+        await quotas.ensure_room_for_codes(workspace_id)
     if link_fields is None:
         await _check_renders(text, effective, deps)
         if not dry_run:

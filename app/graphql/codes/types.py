@@ -3,7 +3,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry.dataloader import DataLoader
@@ -117,8 +117,8 @@ class QrCode(Node):
         if self.kind is QrCodeKind.DYNAMIC:
             link = await self._link_model(info)
             if link is not None:
-                return {**self.stored_data, "url": link.destination}
-        return self.stored_data
+                return cast(JSON, {**self.stored_data, "url": link.destination})
+        return cast(JSON, self.stored_data)
 
     @strawberry.field
     async def link(self, info: Info) -> Link | None:
