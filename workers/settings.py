@@ -14,7 +14,7 @@ from arq.worker import Worker, func
 
 from app.services import Services, open_services
 from app.settings import Settings
-from workers import constants, webhooks
+from workers import constants, scans, webhooks
 from workers import render as render_jobs
 
 
@@ -36,9 +36,11 @@ FUNCTIONS = [
 
 async def startup(ctx: dict[str, Any]) -> None:
     await webhooks.startup(ctx)
+    await scans.startup(ctx)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    await scans.shutdown(ctx)
     await webhooks.shutdown(ctx)
 
 
@@ -48,7 +50,8 @@ def build_worker(services: Services, **options: Any) -> Worker:
         functions=FUNCTIONS,
         queue_name=services.queue_name,
         redis_pool=services.redis,
-        ctx={"services": services},
+        # A burst run only drains the job queue; scan ingestion is for long-lived workers.
+        ctx={"services": services, "ingest_scans": not options.get("burst", False)},
         on_startup=startup,
         on_shutdown=shutdown,
         max_tries=constants.MAX_TRIES,

@@ -1,0 +1,200 @@
+"""Scans in the database: the idempotent batch insert behind ingestion, and the reads.
+
+Counting uniques: `Link.unique_scan_count` counts distinct (link, visitor hash) pairs among
+scans that are not bots. The visitor hash is salted per UTC day, so a person who scans on
+three days is three uniques: "unique visitors per day, summed", the only kind of unique a
+store of daily-salted hashes can count, and the same number the analytics report.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime, time
+from typing import Any
+
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import F
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
+
+from app.domain.errors import NotFound
+from app.domain.links.models import Link
+from app.domain.scans.enrich import EnrichedScan
+from app.domain.scans.models import Scan
+
+COLUMNS = (
+    "event_id",
+    "workspace_id",
+    "link_id",
+    "occurred_at",
+    "source",
+    "country",
+    "device_type",
+    "os",
+    "browser",
+    "referrer",
+    "language",
+    "is_bot",
+    "visitor_hash",
+)
+# Rows per export query: big enough to stream fast, small enough to never matter in memory.
+EXPORT_CHUNK = 2000
+
+
+def dialect(db: BaseDBAsyncClient | None = None) -> str:
+    """ "postgres" or "sqlite": the two backends where raw SQL differs (placeholders, dates)."""
+    return str((db or connections.get("default")).capabilities.dialect)
+
+
+def placeholders(db: BaseDBAsyncClient, count: int, start: int = 1) -> list[str]:
+    if dialect(db) == "postgres":
+        return [f"${n}" for n in range(start, start + count)]
+    return ["?"] * count
+
+
+def scan_event(scan_id: int, scan: EnrichedScan, workspace_id: int) -> dict[str, Any]:
+    """What `scan.created` carries: the stored row, never the visitor hash."""
+    return {
+        "id": scan_id,
+        "event_id": scan.event_id,
+        "link_id": scan.link_id,
+        "workspace_id": workspace_id,
+        "occurred_at": scan.occurred_at.isoformat(),
+        "source": scan.source,
+        "country": scan.country,
+        "device_type": scan.device_type,
+        "os": scan.os,
+        "browser": scan.browser,
+        "referrer": scan.referrer_host,
+        "language": scan.language,
+        "is_bot": scan.is_bot,
+    }
+
+
+async def store_scans(scans: Sequence[EnrichedScan]) -> list[dict[str, Any]]:
+    """Insert the scans not stored yet and count them on their links, in one transaction.
+
+    Returns the newly stored scans (as `scan_event` dicts); an event id already in the
+    table, or a scan of a link deleted since, is skipped. Safe to call twice with the same
+    scans: the second call stores and counts nothing.
+    """
+    unique_by_event = {scan.event_id: scan for scan in scans if scan.event_id}
+    if not unique_by_event:
+        return []
+    owners = dict(
+        await Link.filter(id__in={s.link_id for s in unique_by_event.values()}).values_list(
+            "id", "workspace_id"
+        )
+    )
+    # The link's own workspace, not the one the stream entry claims.
+    batch = [s for s in unique_by_event.values() if s.link_id in owners]
+    if not batch:
+        return []
+    async with in_transaction() as db:
+        inserted = await _insert(db, batch, owners)
+        if inserted:
+            await _count(db, [scan for _, scan in inserted])
+    return [scan_event(scan_id, scan, owners[scan.link_id]) for scan_id, scan in inserted]
+
+
+async def _insert(
+    db: BaseDBAsyncClient, batch: list[EnrichedScan], owners: dict[int, int]
+) -> list[tuple[int, EnrichedScan]]:
+    values: list[Any] = []
+    rows = []
+    for scan in batch:
+        marks = placeholders(db, len(COLUMNS), start=len(values) + 1)
+        rows.append(f"({', '.join(marks)})")
+        values.extend(
+            (
+                scan.event_id,
+                owners[scan.link_id],
+                scan.link_id,
+                scan.occurred_at,
+                scan.source,
+                scan.country,
+                scan.device_type,
+                scan.os,
+                scan.browser,
+                scan.referrer_host,
+                scan.language,
+                scan.is_bot,
+                scan.visitor_hash,
+            )
+        )
+    # ON CONFLICT ... RETURNING (PostgreSQL, SQLite >= 3.35) names exactly the rows this call
+    # stored, even when another consumer races on the same entries.
+    sql = (
+        f"INSERT INTO scan ({', '.join(COLUMNS)}) VALUES {', '.join(rows)} "
+        "ON CONFLICT (event_id) DO NOTHING RETURNING id, event_id"
+    )
+    returned = await db.execute_query_dict(sql, values)
+    by_event = {scan.event_id: scan for scan in batch}
+    return [(int(row["id"]), by_event[row["event_id"]]) for row in returned]
+
+
+async def _count(db: BaseDBAsyncClient, stored: list[EnrichedScan]) -> None:
+    totals = Counter(scan.link_id for scan in stored)
+    visitors = {(scan.link_id, scan.visitor_hash) for scan in stored if not scan.is_bot}
+    uniques: Counter[int] = Counter()
+    if visitors:
+        # Hashes change every day, so an earlier sighting can only be from the same day.
+        since = datetime.combine(min(s.occurred_at for s in stored).date(), time(), UTC)
+        stored_ids = {scan.event_id for scan in stored}
+        seen = await (
+            Scan.filter(
+                link_id__in={link for link, _ in visitors},
+                visitor_hash__in={visitor for _, visitor in visitors},
+                is_bot=False,
+                occurred_at__gte=since,
+            )
+            .exclude(event_id__in=stored_ids)
+            .using_db(db)
+            .distinct()
+            .values_list("link_id", "visitor_hash")
+        )
+        uniques.update(link for link, _ in visitors - set(seen))
+    for link_id, count in totals.items():
+        await (
+            Link.filter(id=link_id)
+            .using_db(db)
+            .update(
+                scan_count=F("scan_count") + count,
+                unique_scan_count=F("unique_scan_count") + uniques[link_id],
+            )
+        )
+
+
+# -- reads ------------------------------------------------------------------------------------
+
+
+def scans_query(workspace_id: int, link_id: int | None = None) -> QuerySet[Scan]:
+    qs = Scan.filter(workspace_id=workspace_id)
+    return qs.filter(link_id=link_id) if link_id is not None else qs
+
+
+async def get_scan(workspace_id: int, scan_id: int) -> Scan:
+    scan = await Scan.get_or_none(id=scan_id, workspace_id=workspace_id)
+    if scan is None:
+        raise NotFound.of("Scan")
+    return scan
+
+
+async def export_rows(
+    workspace_id: int, link_id: int, start: datetime | None, end: datetime | None
+) -> AsyncIterator[list[Scan]]:
+    """A link's scans oldest first, in chunks, by keyset: memory stays flat for any count."""
+    qs = scans_query(workspace_id, link_id)
+    if start is not None:
+        qs = qs.filter(occurred_at__gte=start)
+    if end is not None:
+        qs = qs.filter(occurred_at__lt=end)
+    after = 0
+    while True:
+        chunk = await qs.filter(id__gt=after).order_by("id").limit(EXPORT_CHUNK)
+        if not chunk:
+            return
+        yield chunk
+        after = chunk[-1].id

