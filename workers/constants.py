@@ -18,6 +18,7 @@ JOB_TIMEOUT = 60
 def key(template: str, ns: str, **parts: object) -> str:
     return template.format(ns=ns, **parts)
 
+
 # Rendered images, keyed by the content hash of payload + style + format + size: a design
 # change is a new key, so nothing is ever invalidated by hand; the TTL only frees memory.
 IMAGE_CACHE = "{ns}:img:{key}"
@@ -94,3 +95,8 @@ SPOOL_REPLAY_BATCH = 500
 # Threads that render image misses in an API process. Few on purpose: rendering is CPU-bound
 # (and segno holds the GIL), so more threads would only queue up and slow the event loop.
 RENDER_THREADS = 2
+
+# A bulk job of 1,000 codes takes seconds; minutes mean something is stuck. Three tries
+# ride out a worker restart: a rerun resumes where the last committed batch left off.
+BULK_JOB_TIMEOUT = 600
+BULK_JOB_TRIES = 3

@@ -14,7 +14,7 @@ from arq.worker import Worker, func
 
 from app.services import Services, open_services
 from app.settings import Settings
-from workers import constants, scans, webhooks
+from workers import bulk, constants, scans, webhooks
 from workers import render as render_jobs
 
 
@@ -31,6 +31,7 @@ FUNCTIONS = [
     # Render jobs only warm a cache: nothing to keep, and a failure is retried by a request.
     func(render_jobs.render_code, keep_result=0, max_tries=2),
     func(render_jobs.render_design, keep_result=0),
+    func(bulk.run_bulk_job, timeout=constants.BULK_JOB_TIMEOUT, max_tries=constants.BULK_JOB_TRIES),
 ]
 
 

@@ -14,6 +14,7 @@ from app.domain.errors import NotFound
 from app.domain.links import services as links
 from app.domain.workspaces.models import ApiKey as ApiKeyModel
 from app.domain.workspaces.models import Workspace as WorkspaceModel
+from app.graphql.bulk import schema as bulk_schema
 from app.graphql.codes import schema as codes_schema
 from app.graphql.context import Info
 from app.graphql.cost import CostLimit
@@ -58,6 +59,7 @@ NODE_FINDERS: dict[str, Callable[[Info, int], Awaitable[Node | None]]] = {
     "QrCode": codes_schema.find_code,
     "Webhook": webhooks_schema.find_webhook,
     "WebhookDelivery": webhooks_schema.find_delivery,
+    "BulkJob": bulk_schema.find_bulk_job,
 }
 
 
@@ -73,14 +75,29 @@ class NodeQuery:
 
 
 Query = merge_types(
-    "Query", (NodeQuery, workspaces_schema.Query, links_schema.Query, webhooks_schema.Query,
-              designs_schema.Query, codes_schema.Query),
+    "Query",
+    (
+        NodeQuery,
+        workspaces_schema.Query,
+        links_schema.Query,
+        webhooks_schema.Query,
+        designs_schema.Query,
+        codes_schema.Query,
+        bulk_schema.Query,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
-    (workspaces_schema.Mutation, links_schema.Mutation, webhooks_schema.Mutation,
-     designs_schema.Mutation, codes_schema.Mutation),
+    (
+        workspaces_schema.Mutation,
+        links_schema.Mutation,
+        webhooks_schema.Mutation,
+        designs_schema.Mutation,
+        codes_schema.Mutation,
+        bulk_schema.Mutation,
+    ),
 )
+Subscription = merge_types("Subscription", (bulk_schema.Subscription,))
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
@@ -100,6 +117,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[workspaces_schema.Workspace, workspaces_schema.ApiKey],
         extensions=extensions,
     )
