@@ -327,3 +327,33 @@ async def test_a_page_of_codes_costs_a_constant_number_of_queries(
     assert many == few
     assert many <= 6  # key lookup, the page, links, designs
 
+
+
+async def test_deleting_the_link_of_a_dynamic_code_deletes_the_code(gql, key) -> None:
+    code = (await create(gql, key, name="P", kind="DYNAMIC", dataType="URL",
+                         data={"url": "https://example.com"}))["qrCode"]  # fmt: skip
+    deleted = await gql(
+        key, "mutation($id: ID!) { deleteLink(id: $id) { userErrors { code } } }",
+        id=code["link"]["id"],
+    )  # fmt: skip
+    assert deleted["data"]["deleteLink"]["userErrors"] == []
+    assert (await gql(key, GET, id=code["id"]))["data"]["qrCode"] is None
+    assert (await gql(key, DELETE, id=code["id"]))["data"]["deleteQrCode"]["userErrors"][0][
+        "code"
+    ] == "NOT_FOUND"
+
+
+async def test_codes_quota_refuses_creation_but_not_a_dry_run(gql, key) -> None:
+    from app.domain.workspaces.models import Workspace
+
+    await Workspace.filter(name="acme").update(max_codes=1)
+    first = await create(gql, key, name="a", dataType="TEXT", data={"text": "a"})
+    assert first["userErrors"] == []
+    second = await create(gql, key, name="b", dataType="TEXT", data={"text": "b"})
+    assert second["qrCode"] is None and second["userErrors"][0]["code"] == "QUOTA_EXCEEDED"
+    dry = await create(gql, key, dry_run=True, name="c", dataType="TEXT", data={"text": "c"})
+    assert dry["userErrors"] == []
+    dynamic = await create(gql, key, name="d", kind="DYNAMIC", dataType="URL",
+                           data={"url": "https://example.com"})  # fmt: skip
+    assert dynamic["userErrors"][0]["code"] == "QUOTA_EXCEEDED"
+    assert await QrCodeModel.all().count() == 1 and await LinkModel.all().count() == 0

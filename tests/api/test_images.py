@@ -14,6 +14,7 @@ import zxingcpp
 from PIL import Image, ImageDraw
 
 from app.domain.codes.images import signed_image_url
+from app.domain.errors import InvalidInput
 
 CREATE = """
 mutation($input: CreateQrCodeInput!) {
@@ -291,3 +292,65 @@ async def test_static_render_refuses_ugly_input_with_typed_errors(client) -> Non
     url = await refused(await client.post("/api/qr", json={"dataType": "URL",
                                           "data": {"url": "javascript:alert(1)"}}))  # fmt: skip
     assert url["code"] == "INVALID_URL" and url["errors"][0]["field"] == ["data", "url"]
+
+
+async def test_images_render_when_the_cache_is_unreachable() -> None:
+    import socket
+
+    import redis.asyncio as aioredis
+
+    from app.domain.codes.images import ImageRequest, ImageStore
+    from app.domain.codes.logos import CachedLogos
+    from app.rendering.style import Style
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here once the socket is closed
+    dead = aioredis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.5)
+    try:
+        store = ImageStore(dead, "ns", CachedLogos(dead, "ns", allow_private=False))
+        data, hit = await store.get(ImageRequest("still works", Style(), "PNG", 256))
+    finally:
+        await dead.aclose()
+    assert hit is False and decode(data) == "still works"
+
+
+async def test_logo_urls_are_fetched_once_then_served_from_redis(app) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from app.domain.codes.logos import CachedLogos
+
+    logo = base64.b64decode(logo_uri().split(",", 1)[1])
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 -- http.server's naming
+            seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(logo)))
+            self.end_headers()
+            self.wfile.write(logo)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/logo.png"
+        logos = CachedLogos.of(app.state.services)  # private targets allowed in tests
+        assert await logos(url) == logo
+        assert await logos(url) == logo
+        assert seen == ["/logo.png"]
+        refused = CachedLogos(app.state.services.redis, "other", allow_private=False)
+        with pytest.raises(InvalidInput) as error:
+            await refused(url.replace("logo", "again"))
+        assert error.value.problems[0].field == ("style", "logo", "url")
+        assert seen == ["/logo.png"]  # refused before any request was made
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections.abc import Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from app.domain.codes.logos import LogoSource
 from app.domain.codes.models import QrCode
@@ -26,6 +28,8 @@ from app.rendering.render import CONTENT_TYPES, Rendered, cache_key, render
 from app.rendering.style import MAX_SIZE, MIN_SIZE, Style
 from app.security.signed_urls import signed_query
 from workers import constants
+
+log = logging.getLogger("qrforge.images")
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,11 @@ class ImageStore:
         return constants.key(constants.IMAGE_CACHE, self.namespace, key=request.key)
 
     async def cached(self, request: ImageRequest) -> bytes | None:
-        data = await self.redis.get(self.redis_key(request))
+        try:
+            data = await self.redis.get(self.redis_key(request))
+        except (RedisError, OSError) as error:
+            log.warning("image cache unavailable, rendering instead: %s", error)
+            return None
         return None if data is None else bytes(data)
 
     async def render(self, request: ImageRequest) -> Rendered:
@@ -83,8 +91,13 @@ class ImageStore:
         return await asyncio.get_running_loop().run_in_executor(self.executor, job)
 
     async def store(self, request: ImageRequest, data: bytes) -> None:
-        if len(data) <= constants.IMAGE_CACHE_MAX_BYTES:
+        if len(data) > constants.IMAGE_CACHE_MAX_BYTES:
+            return
+        try:
             await self.redis.set(self.redis_key(request), data, ex=constants.IMAGE_CACHE_TTL)
+        except (RedisError, OSError) as error:
+            # An image that is not cached is rendered again next time; not worth a failure.
+            log.warning("image not cached: %s", error)
 
     async def get(self, request: ImageRequest) -> tuple[bytes, bool]:
         """The image bytes and whether they came from the cache."""

@@ -7,10 +7,12 @@ would otherwise download the same logo again and again.
 from __future__ import annotations
 
 import hashlib
+from contextlib import suppress
 from typing import TYPE_CHECKING, Protocol
 
 import httpx
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from app.rendering.logo import fetch_logo
 from workers import constants
@@ -52,10 +54,12 @@ class CachedLogos:
 
     async def __call__(self, url: str) -> bytes:
         key = self._key(url)
-        cached = await self.redis.get(key)
-        if cached is not None:
-            return bytes(cached)
+        with suppress(RedisError, OSError):  # without Redis, every render fetches afresh
+            cached = await self.redis.get(key)
+            if cached is not None:
+                return bytes(cached)
         async with httpx.AsyncClient(transport=self.transport) as client:
             data = await fetch_logo(url, client, allow_private=self.allow_private)
-        await self.redis.set(key, data, ex=constants.LOGO_CACHE_TTL)
+        with suppress(RedisError, OSError):
+            await self.redis.set(key, data, ex=constants.LOGO_CACHE_TTL)
         return data

@@ -16,7 +16,6 @@ from typing import Any
 
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
-from tortoise.transactions import in_transaction
 
 from app.domain.codes.logos import LogoSource
 from app.domain.codes.models import QrCode
@@ -47,6 +46,10 @@ class CodeDeps:
     public_url: str
     jobs: JobQueue | None = None
     logos: LogoSource | None = None
+    # False for callers that render every new code right away themselves (bulk).
+    check_render: bool = True
+    # False for callers that checked the quotas for a whole batch (bulk).
+    check_quotas: bool = True
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,7 @@ async def create_code(
         style=style.to_dict() if style else None,
     )
     effective = style or style_of(code, design)
-    if not dry_run:
+    if not dry_run and deps.check_quotas:
         await quotas.ensure_room_for_codes(workspace_id)
     if link_fields is None:
         await _check_renders(text, effective, deps)
@@ -151,11 +154,18 @@ async def create_code(
     if dry_run:
         code.link = link
         return code
-    async with in_transaction():
-        link = await links.create_link(workspace_id, link_fields, deps.events)
-        code.encoded_text = f"{short_url(deps.public_url, link.slug)}?{QR_MARKER}"
-        code.link = link
+    # No transaction around the link: its events must go out after it is committed (caches
+    # and webhooks act on them), so a failed code insert removes the link instead.
+    link = await links.create_link(
+        workspace_id, link_fields, deps.events, check_quota=deps.check_quotas
+    )
+    code.encoded_text = f"{short_url(deps.public_url, link.slug)}?{QR_MARKER}"
+    code.link = link
+    try:
         await code.save()
+    except BaseException:
+        await link.delete()
+        raise
     await _warm(code, deps)
     return code
 
@@ -176,9 +186,7 @@ async def update_code(
             values["name"] = fields["name"].strip()
     data_type = fields.get("data_type") or code.data_type
     if code.kind == "DYNAMIC" and data_type != "URL":
-        problems.append(
-            Problem("INVALID_KIND", "A DYNAMIC code stays a URL code.", ("dataType",))
-        )
+        problems.append(Problem("INVALID_KIND", "A DYNAMIC code stays a URL code.", ("dataType",)))
     elif "data" in fields or data_type != code.data_type:
         data = fields.get("data", code.data)
         text = _payload(data_type, data, problems)
@@ -200,16 +208,16 @@ async def update_code(
     code.update_from_dict(values)
     design = await Design.get_or_none(id=code.design_id) if code.design_id else None
     await _check_renders(code.encoded_text, style_of(code, design), deps)
-    async with in_transaction():
-        if code.kind == "DYNAMIC" and "data" in values and code.link_id is not None:
-            try:
-                await links.update_link(
-                    workspace_id, code.link_id, {"destination": values["data"]["url"]},
-                    deps.events,
-                )  # fmt: skip
-            except InvalidInput as error:
-                raise InvalidInput([_link_problem(p) for p in error.problems]) from None
-        await code.save(update_fields=[*values, "updated_at"])
+    if code.kind == "DYNAMIC" and "data" in values and code.link_id is not None:
+        # The link first, committed on its own: its link.updated event refreshes the
+        # redirect caches, and the code's data is only a mirror of the link's destination.
+        try:
+            await links.update_link(
+                workspace_id, code.link_id, {"destination": values["data"]["url"]}, deps.events
+            )
+        except InvalidInput as error:
+            raise InvalidInput([_link_problem(p) for p in error.problems]) from None
+    await code.save(update_fields=[*values, "updated_at"])
     await _warm(code, deps)
     return code
 
@@ -217,13 +225,12 @@ async def update_code(
 async def delete_code(workspace_id: int, code_id: int, deps: CodeDeps) -> None:
     """A dynamic code takes its link with it: the link existed only for the code."""
     code = await get_code(workspace_id, code_id)
-    async with in_transaction():
-        await code.delete()
-        if code.link_id is not None:
-            try:
-                await links.delete_link(workspace_id, code.link_id, deps.events)
-            except NotFound:
-                pass  # the link was deleted on its own first, which deleted the code too
+    await code.delete()
+    if code.link_id is not None:
+        try:
+            await links.delete_link(workspace_id, code.link_id, deps.events)
+        except NotFound:
+            pass  # deleted on its own meanwhile
 
 
 def _payload(data_type: Any, data: Any, problems: list[Problem]) -> str | None:
@@ -288,6 +295,8 @@ def _link_problem(problem: Problem) -> Problem:
 async def _check_renders(text: str, style: Style, deps: CodeDeps) -> None:
     """Render once (SVG, the cheapest) so a code that could not be drawn is never stored:
     content too long for the error correction, a logo too big for the symbol, a bad logo."""
+    if not deps.check_render:
+        return
     logo: bytes | None = None
     try:
         if style.logo is not None and style.logo.url is not None:
