@@ -51,9 +51,13 @@ class Events:
     namespace: str
 
     async def emit(self, type: str, workspace_id: int, data: dict[str, Any]) -> None:
-        message = json.dumps({"type": type, "workspace_id": workspace_id, "data": data})
         if type in WEBHOOK_EVENTS:
             await self._queue_for_webhooks(type, workspace_id, data)
+        await self.announce(type, workspace_id, data)
+
+    async def announce(self, type: str, workspace_id: int, data: dict[str, Any]) -> None:
+        """Tell the listening processes (caches, subscriptions) only: no webhooks."""
+        message = json.dumps({"type": type, "workspace_id": workspace_id, "data": data})
         await self.redis.publish(channel(self.namespace), message)
 
     async def _queue_for_webhooks(self, type: str, workspace_id: int, data: dict[str, Any]) -> None:

@@ -15,15 +15,20 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from typing import Any
 
+from app.domain.errors import InvalidInput
 from app.rendering.render import render
 from app.rendering.style import Style
 
 Task = tuple[str, dict[str, Any], str, int, bytes | None]
 
 
-def render_image(task: Task) -> bytes:
+def render_image(task: Task) -> bytes | str:
+    """The image, or why it cannot be drawn (a person's sentence, as for userErrors)."""
     text, style, fmt, size, logo = task
-    return render(text, Style.from_dict(style), fmt, size=size, logo=logo).data
+    try:
+        return render(text, Style.from_dict(style), fmt, size=size, logo=logo).data
+    except InvalidInput as error:
+        return str(error)
 
 
 @cache
@@ -33,7 +38,7 @@ def process_pool() -> ProcessPoolExecutor:
     )
 
 
-async def render_many(tasks: Sequence[Task]) -> list[bytes]:
+async def render_many(tasks: Sequence[Task]) -> list[bytes | str]:
     """Render `tasks` on every core, in order; a few dozen per hand-off keeps IPC cheap."""
     if not tasks:
         return []

@@ -177,7 +177,13 @@ async def test_a_job_interrupted_mid_batch_resumes_without_duplicates(gql, key, 
 
     def deps(events: Any) -> runner.BulkDeps:
         return runner.BulkDeps(
-            codes=CodeDeps(events=events, public_url="http://testserver"),
+            events=app.state.services.events,
+            codes=CodeDeps(
+                events=events,
+                public_url="http://testserver",
+                check_render=False,
+                check_quotas=False,
+            ),
             data_dir=app.state.services.settings.data_dir,
             render_many=render_many,
             global_id=lambda t, pk: str(to_global_id(t, pk)),

@@ -110,9 +110,16 @@ def link_event(link: Link) -> dict[str, Any]:
 
 
 async def create_link(
-    workspace_id: int, given: Mapping[str, Any], events: EventSink, *, dry_run: bool = False
+    workspace_id: int,
+    given: Mapping[str, Any],
+    events: EventSink,
+    *,
+    dry_run: bool = False,
+    check_quota: bool = True,
 ) -> Link:
-    """Create a link from the fields given (Python names of CreateLinkInput)."""
+    """Create a link from the fields given (Python names of CreateLinkInput).
+
+    `check_quota=False` is for callers that checked the quota for a whole batch (bulk)."""
     if "destination" not in given:
         raise InvalidInput.one("INVALID_URL", "A destination URL is required.", ("destination",))
     values = await _clean(workspace_id, given, current=None)
@@ -120,7 +127,8 @@ async def create_link(
     if dry_run:
         link.slug = link.slug or slugs.generate()
         return link
-    await quotas.ensure_room_for_links(workspace_id)
+    if check_quota:
+        await quotas.ensure_room_for_links(workspace_id)
     await _save_new(link, custom_slug="slug" in values)
     await events.emit("link.created", workspace_id, link_event(link))
     return link
