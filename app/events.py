@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -75,7 +75,7 @@ class Events:
             _queue_name=constants.key(constants.QUEUE, self.namespace),
         )
 
-    async def listen(self) -> AsyncIterator[Event]:
+    async def listen(self) -> AsyncGenerator[Event, None]:
         """Every event emitted by any process from now on, until the caller stops iterating."""
         pubsub = self.redis.pubsub()
         await pubsub.subscribe(channel(self.namespace))

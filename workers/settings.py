@@ -23,7 +23,7 @@ async def ping(ctx: dict[str, Any]) -> str:
     return "pong"
 
 
-FUNCTIONS = [
+FUNCTIONS: list[Any] = [
     ping,
     # Webhook jobs are many and their rows say what happened: no arq results to keep.
     func(webhooks.dispatch_event, keep_result=0),

@@ -97,7 +97,7 @@ async def run(job_id: int, deps: BulkDeps, *, last_try: bool = True) -> None:
 async def _create_batch(job: BulkJob, indexes: range, deps: BulkDeps) -> list[int]:
     done = set(job.created_ids) | {str(e["index"]) for e in job.errors}
     todo = [i for i in indexes if str(i) not in done]
-    created = []
+    created: list[int] = []
     if not todo:
         return created
     await quotas.ensure_room_for_links(job.workspace_id, len(todo))

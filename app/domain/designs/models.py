@@ -14,7 +14,7 @@ class Design(Model):
         "models.Workspace", related_name="designs", on_delete=fields.CASCADE
     )
     name = fields.CharField(max_length=100)
-    style = fields.JSONField(default=dict)
+    style: fields.JSONField[dict] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -13,7 +13,7 @@ class Webhook(Model):
     )
     url = fields.CharField(max_length=2048)
     description = fields.CharField(max_length=500, default="")
-    events = fields.JSONField(default=list)
+    events: fields.JSONField[list[str]] = fields.JSONField(default=list)
     # Kept in full: the server signs with it (Standard Webhooks is symmetric).
     secret = fields.CharField(max_length=100)
     enabled = fields.BooleanField(default=True)
