@@ -593,6 +593,7 @@ async def test_redeliver_on_a_disabled_webhook_is_a_user_error(app, gql, key, re
 async def test_deliveries_page_newest_first(app, gql, key, receiver) -> None:
     await hooked(gql, key, receiver, events=["LINK_CREATED", "LINK_UPDATED", "LINK_DELETED"])
     link = await create_link(gql, key)
+    await drain(app)  # one event at a time: concurrent dispatch jobs may store in any order
     await gql(key, "mutation($id: ID!) { deleteLink(id: $id) { deletedId } }", id=link["id"])
     await drain(app)
     query = """query($after: String) { webhooks { edges { node {
