@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.graphql.schema import build_schema
 from app.http.admission import Authenticate, BodyLimit, RateLimit
 from app.http.bulk import bulk_result
+from app.http.exports import export_scans
 from app.http.graphql import GraphQLApp
 from app.http.health import healthz
 from app.http.images import code_image_endpoint, new_render_pool, static_qr
@@ -85,6 +86,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Starlette:
         routes=[
             Route("/r/{slug}", redirect, methods=["GET", "HEAD", "POST"]),
             Route("/healthz", healthz),
+            Route("/export/scans.csv", export_scans),
             Route("/bulk/{job_id:int}/result", bulk_result),
             Route("/qr/{name}", code_image_endpoint, methods=["GET", "HEAD"]),
             Route("/api/qr", static_qr, methods=["GET", "POST"]),

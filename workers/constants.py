@@ -69,6 +69,9 @@ SCAN_BLOCK_MS = 1_000
 SCAN_RECLAIM_IDLE_MS = 30_000
 # After an ingestion error (database restart, say), wait before trying again.
 SCAN_RETRY_DELAY = 1.0
+# `scan.created` emits in flight at once per batch: each waits on Redis round trips (pub/sub
+# and the webhook job), so overlapping them is what keeps ingestion ahead of the redirects.
+SCAN_EMIT_CONCURRENCY = 32
 
 # Per-link scan counter that makes scanLimit exact across processes (seeded from the database).
 SCAN_COUNTER = "{ns}:link:{id}:scans"

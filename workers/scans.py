@@ -25,7 +25,7 @@ from redis.exceptions import ResponseError
 
 from app.domain.scans.enrich import GeoIPReader, enrich, warm_up
 from app.domain.scans.services import store_scans
-from app.domain.scans.stream import raw_scan
+from app.domain.scans.stream import decode, raw_scan
 from app.services import Services
 from workers import constants
 
@@ -114,15 +114,22 @@ async def _settle(services: Services, entries: list[Entry], geoip: GeoIPReader |
         if not fields:  # trimmed from the stream while pending: nothing left to store
             continue
         try:
-            raw = raw_scan({k.decode(): v.decode() for k, v in fields.items()})
+            raw = raw_scan(decode(fields))
         except (KeyError, ValueError, UnicodeDecodeError):
             log.warning("dropping damaged scan entry %s", entry_id)
             continue
         scans.append(enrich(raw, geoip=geoip, secret=secret))
     stored = await store_scans(scans)
-    for scan in stored:
-        # After the commit: subscribers and webhooks never hear of a scan that is not stored.
-        await services.events.emit("scan.created", scan["workspace_id"], scan)
+    # After the commit: subscribers and webhooks never hear of a scan that is not stored.
+    # Each emit is a few round trips (it also queues the webhook job), so a batch's emits
+    # run side by side; their order within a batch is not kept.
+    gate = asyncio.Semaphore(constants.SCAN_EMIT_CONCURRENCY)
+
+    async def emit(scan: dict[str, Any]) -> None:
+        async with gate:
+            await services.events.emit("scan.created", scan["workspace_id"], scan)
+
+    await asyncio.gather(*(emit(scan) for scan in stored))
     ids = [entry_id for entry_id, _ in entries]
     async with services.redis.pipeline(transaction=False) as pipe:
         pipe.xack(stream_key(services), constants.SCAN_GROUP, *ids)

@@ -23,6 +23,7 @@ from app.graphql.errors import ErrorPolicy
 from app.graphql.links import schema as links_schema
 from app.graphql.links.schema import link_type
 from app.graphql.relay import Node, from_global_id
+from app.graphql.scans import schema as scans_schema
 from app.graphql.webhooks import schema as webhooks_schema
 from app.graphql.workspaces import schema as workspaces_schema
 
@@ -60,6 +61,7 @@ NODE_FINDERS: dict[str, Callable[[Info, int], Awaitable[Node | None]]] = {
     "Webhook": webhooks_schema.find_webhook,
     "WebhookDelivery": webhooks_schema.find_delivery,
     "BulkJob": bulk_schema.find_bulk_job,
+    "Scan": scans_schema.find_scan,
 }
 
 
@@ -97,7 +99,7 @@ Mutation = merge_types(
         bulk_schema.Mutation,
     ),
 )
-Subscription = merge_types("Subscription", (bulk_schema.Subscription,))
+Subscription = merge_types("Subscription", (bulk_schema.Subscription, scans_schema.Subscription))
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from app.domain.scans.models import Scan
+from app.domain.scans.stream import decode
 from app.settings import Settings
 from workers import constants
 
@@ -46,7 +47,7 @@ async def make_link(gql, key, **input) -> dict:
 async def stream_entries(app) -> list[dict[str, str]]:
     stream = constants.key(constants.SCAN_STREAM, app.state.services.settings.redis_namespace)
     entries = await app.state.services.redis.xrange(stream)
-    return [{k.decode(): v.decode() for k, v in fields.items()} for _, fields in entries]
+    return [decode(fields) for _, fields in entries]
 
 
 async def test_disabled_link_is_404_problem(client, gql, key) -> None:

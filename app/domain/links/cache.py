@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from cachetools import TTLCache
 from redis.asyncio import Redis
@@ -43,16 +44,20 @@ class LinkCache:
         self.namespace = namespace
         self.breaker = breaker
         self.ttl = ttl
-        self._local: TTLCache[str, ResolvedLink] = TTLCache(maxsize=size, ttl=local_ttl)
+        # slug -> (expiry, link): a plain dict, because the hit is the hot path and a
+        # TTLCache lookup costs several times a dict's; full, it forgets the oldest entry.
+        self._local: dict[str, tuple[float, ResolvedLink]] = {}
+        self.local_ttl = local_ttl
+        self.size = size
         self._missing: TTLCache[str, bool] = TTLCache(maxsize=size, ttl=missing_ttl)
         # Bumped by every eviction: a lookup that straddled one does not cache what it read,
         # since that may be the row as it was before the change.
         self._generation = 0
 
     async def get(self, slug: str) -> ResolvedLink | None:
-        link = self._local.get(slug)
-        if link is not None:
-            return link
+        hit = self._local.get(slug)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
         if slug in self._missing:
             return None
         generation = self._generation
@@ -61,8 +66,14 @@ class LinkCache:
             if link is None:
                 self._missing[slug] = True
             else:
-                self._local[slug] = link
+                self._remember(slug, link)
         return link
+
+    def _remember(self, slug: str, link: ResolvedLink) -> None:
+        self._local.pop(slug, None)  # re-inserted last: the dict's order is the age order
+        if len(self._local) >= self.size:
+            del self._local[next(iter(self._local))]
+        self._local[slug] = (time.monotonic() + self.local_ttl, link)
 
     async def _load(self, slug: str, generation: int) -> ResolvedLink | None:
         key = self._key(slug)

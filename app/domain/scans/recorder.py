@@ -1,4 +1,10 @@
-"""Recording a scan on the request path: one XADD, or the local spool when Redis is down."""
+"""Recording a scan on the request path: one XADD, or the local spool when Redis is down.
+
+Redirects that arrive together share one round trip (group commit): each request queues
+its scan and waits; one flusher at a time sends every queued scan in one command, a small
+Lua script doing one XADD per scan. Each request answers only once its scan is in the
+stream (or, when Redis is unreachable, in the spool), so a 302 never outruns its scan.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,20 @@ from redis.asyncio import Redis
 
 from app.domain.breaker import REDIS_DOWN, RedisBreaker
 from app.domain.scans.spool import Spool
+from app.domain.scans.stream import encode
 from workers import constants
 
 log = logging.getLogger("qrforge.scans")
+
+
+# Every scan of a flush in one command: one round trip and one reply for the whole batch,
+# each scan still its own XADD (and its own stream entry) inside Redis.
+_XADD_MANY = """
+for i = 2, #ARGV do
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'd', ARGV[i])
+end
+return #ARGV - 1
+"""
 
 
 class ScanRecorder:
@@ -20,47 +37,61 @@ class ScanRecorder:
         self.stream = constants.key(constants.SCAN_STREAM, namespace)
         self.spool = spool
         self.breaker = breaker
+        self._xadd_many = redis.register_script(_XADD_MANY)
+        self._queue: list[tuple[dict[str, str], asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     async def record(self, entry: dict[str, str]) -> None:
         """Append the scan to the stream; never raises for an unreachable Redis."""
-        if self.breaker.closed:
-            try:
-                await self.redis.xadd(
-                    self.stream,
-                    entry,  # type: ignore[arg-type]
-                    maxlen=constants.SCAN_STREAM_MAXLEN,
-                    approximate=True,
-                )
-                self.breaker.succeeded()
-                return
-            except REDIS_DOWN:
-                # A timeout may hide an append that happened: the spooled copy then becomes
-                # a duplicate in the stream, which the idempotent insert drops.
-                self.breaker.failed()
-        self.spool.append(entry)
+        if not self.breaker.closed:
+            self.spool.append(entry)
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append((entry, future))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush())
+        await future
+
+    async def _flush(self) -> None:
+        try:
+            while self._queue:
+                batch, self._queue = self._queue, []
+                error: BaseException | None = None
+                try:
+                    await self._append([entry for entry, _ in batch])
+                    self.breaker.succeeded()
+                except REDIS_DOWN:
+                    # A timeout may hide appends that happened: their spooled copies become
+                    # duplicates in the stream, which the idempotent insert drops.
+                    self.breaker.failed()
+                    for entry, _ in batch:
+                        self.spool.append(entry)
+                except Exception as unexpected:  # a bug: the requests waiting should see it
+                    error = unexpected
+                for _, future in batch:
+                    if not future.done():  # the request may have gone (client hung up)
+                        if error is None:
+                            future.set_result(None)
+                        else:
+                            future.set_exception(error)
+        finally:
+            self._flusher = None
+
+    async def _append(self, entries: list[dict[str, str]]) -> None:
+        args = [constants.SCAN_STREAM_MAXLEN, *(encode(entry) for entry in entries)]
+        await self._xadd_many(keys=[self.stream], args=args)
 
     async def replay(self) -> int:
         """Move spooled scans into the stream; returns how many (0 if Redis is still down)."""
         if not self.spool.pending():
             return 0
         try:
-            sent = await self.spool.replay(self._append_many, constants.SPOOL_REPLAY_BATCH)
+            sent = await self.spool.replay(self._append, constants.SPOOL_REPLAY_BATCH)
         except REDIS_DOWN:
             return 0
         if sent:
             log.info("replayed %d spooled scans into the stream", sent)
         return sent
-
-    async def _append_many(self, entries: list[dict[str, str]]) -> None:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for entry in entries:
-                pipe.xadd(
-                    self.stream,
-                    entry,  # type: ignore[arg-type]
-                    maxlen=constants.SCAN_STREAM_MAXLEN,
-                    approximate=True,
-                )
-            await pipe.execute()
 
     async def run_replayer(self, interval: float = constants.SPOOL_REPLAY_INTERVAL) -> None:
         """Replay the spool whenever there is something in it, until cancelled."""

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from strawberry.scalars import JSON
@@ -10,7 +11,10 @@ from app.domain.links import services
 from app.domain.links.models import Link as LinkModel
 from app.graphql.context import Info
 from app.graphql.designs.types import Design, load_design
-from app.graphql.relay import Node, UserError, to_global_id
+from app.graphql.permissions import requires
+from app.graphql.relay import Connection, Node, UserError, to_global_id
+from app.graphql.scans import schema as scans
+from app.graphql.scans.types import Interval, LinkAnalytics, Scan
 
 
 @strawberry.enum
@@ -87,6 +91,22 @@ class Link(Node):
     @strawberry.field
     async def design(self, info: Info) -> Design | None:
         return await load_design(info, self.design_pk)
+
+    @strawberry.field(extensions=requires("analytics:read"))
+    def analytics(
+        self,
+        info: Info,
+        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        to: datetime | None = None,
+        interval: Interval = Interval.DAY,
+    ) -> LinkAnalytics:
+        return scans.link_analytics(info, self.pk, from_, to, interval)
+
+    @strawberry.field(extensions=requires("analytics:read"))
+    async def scans(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Scan]:
+        return await scans.link_scans(info, self.pk, first, after)
 
     @classmethod
     def from_model(cls, link: LinkModel, public_url: str) -> Link:

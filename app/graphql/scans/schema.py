@@ -1,0 +1,68 @@
+"""Scans over GraphQL: a link's analytics and scans (fields of Link), the live subscription."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+
+import strawberry
+from graphql import GraphQLError
+
+from app.domain.errors import DomainError, NotFound
+from app.domain.pagination import paginate
+from app.domain.scans import services
+from app.domain.scans.analytics import LinkAnalytics as AnalyticsQuery
+from app.graphql.context import Info
+from app.graphql.permissions import requires
+from app.graphql.relay import Connection, Node, after_pk, pk_of
+from app.graphql.scans.types import Interval, LinkAnalytics, Scan
+
+
+def link_analytics(
+    info: Info,
+    link_pk: int | None,
+    start: datetime | None,
+    end: datetime | None,
+    interval: Interval,
+) -> LinkAnalytics:
+    try:
+        query = AnalyticsQuery.of(info.context.workspace_id, link_pk, start, end, interval.value)
+    except DomainError as error:
+        raise GraphQLError(str(error), extensions={"code": "BAD_USER_INPUT"}) from None
+    return LinkAnalytics(query=query)
+
+
+async def link_scans(
+    info: Info, link_pk: int | None, first: int | None, after: str | None
+) -> Connection[Scan]:
+    qs = services.scans_query(info.context.workspace_id, link_pk if link_pk is not None else -1)
+    page = await paginate(qs, first, after_pk(after))
+    return Connection.of(page, Scan.from_model)
+
+
+async def find_scan(info: Info, pk: int) -> Node | None:
+    """`node(id)` for scans: the same scope and workspace checks as `Link.scans`."""
+    if not info.context.principal or not info.context.principal.can("analytics:read"):
+        return None
+    try:
+        return Scan.from_model(await services.get_scan(info.context.workspace_id, pk))
+    except NotFound:
+        return None
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(extensions=requires("analytics:read"))
+    async def scan_recorded(
+        self, info: Info, link_id: strawberry.ID | None = None
+    ) -> AsyncGenerator[Scan, None]:
+        """Scans of the workspace as they are stored (of one link, when given)."""
+        workspace_id = info.context.workspace_id
+        # A malformed or foreign link id is a link with no scans: nothing ever arrives.
+        link_pk = (pk_of(link_id, "Link") or -1) if link_id is not None else None
+        async for event in info.context.services.events.listen():
+            if event.type != "scan.created" or event.workspace_id != workspace_id:
+                continue
+            if link_pk is not None and event.data.get("link_id") != link_pk:
+                continue
+            yield Scan.from_event(event.data)
