@@ -21,7 +21,7 @@ from app.http.exports import export_scans
 from app.http.graphql import GraphQLApp
 from app.http.health import healthz
 from app.http.images import code_image_endpoint, new_render_pool, static_qr
-from app.http.metrics import Metrics, MetricsMiddleware, metrics
+from app.http.metrics import Metrics, MetricsMiddleware, RedirectFastPath, metrics
 from app.http.problems import problem
 from app.http.redirect import redirect, serve_redirects
 from app.services import open_services
@@ -107,4 +107,5 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Starlette:
     app.state.metrics = Metrics()
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestId)
+    app.add_middleware(RedirectFastPath, endpoint=redirect, metrics=app.state.metrics)
     return app

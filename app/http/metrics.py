@@ -7,6 +7,7 @@ handful of series.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -57,6 +58,43 @@ class MetricsMiddleware:
             await send(message)
 
         await self.app(scope, receive, observe)
+
+
+class RedirectFastPath:
+    """Scans take the short road: /r/{slug} goes straight to the redirect endpoint, past the
+    router and the API's middleware (request ids, admission), which a phone following a
+    printed code needs none of. It still counts in /metrics like every other request.
+
+    Added last, it is the outermost middleware, inside only Starlette's error handler.
+    """
+
+    def __init__(self, app: ASGIApp, endpoint: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.endpoint = endpoint
+        self.latency = metrics.latency.labels("redirect")
+        self.requests = metrics.requests
+        self.counters: dict[int, Any] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        slug = path[3:]
+        if not path.startswith("/r/") or not slug or "/" in slug or scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        scope["path_params"] = {"slug": slug}
+        started = time.perf_counter()
+
+        async def observe(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self.latency.observe(time.perf_counter() - started)
+                status = message["status"]
+                counter = self.counters.get(status)
+                if counter is None:
+                    counter = self.counters[status] = self.requests.labels("redirect", str(status))
+                counter.inc()
+            await send(message)
+
+        await self.endpoint(scope, receive, observe)
 
 
 async def metrics(request: Request) -> Response:

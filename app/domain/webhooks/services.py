@@ -155,3 +155,13 @@ async def _clean(
         # Checked here for a clear error now, and again before every attempt (DNS rebinding).
         await assert_public_target(values["url"], allow_private=False)
     return values
+
+
+async def workspaces_listening(event: str, workspace_ids: set[int]) -> set[int]:
+    """Which of these workspaces have an enabled webhook for `event` (one query)."""
+    if not workspace_ids:
+        return set()
+    rows = await Webhook.filter(workspace_id__in=workspace_ids, enabled=True).values_list(
+        "workspace_id", "events"
+    )
+    return {workspace_id for workspace_id, events in rows if event in events}
