@@ -33,6 +33,10 @@ class Settings:
     rate_limit_per_minute: int = 600  # per API key, unless its workspace has its own
     anonymous_rate_limit_per_minute: int = 60  # per client IP, for keyless rendering
     max_body_bytes: int = 4 * 1024 * 1024  # a 1 MB logo, base64 in JSON, fits with room
+    # A person never mistypes 60 slugs a minute; a crowd behind one NAT can scan one poster
+    # hundreds of times a minute, so the per-slug cap is high.
+    redirect_misses_per_minute: int = 60
+    redirect_per_slug_per_minute: int = 600
 
     @property
     def embedded_redis(self) -> bool:
@@ -70,6 +74,12 @@ class Settings:
                 env, "QRFORGE_ANONYMOUS_RATE_LIMIT", cls.anonymous_rate_limit_per_minute
             ),
             max_body_bytes=_int(env, "QRFORGE_MAX_BODY_BYTES", cls.max_body_bytes),
+            redirect_misses_per_minute=_int(
+                env, "QRFORGE_REDIRECT_MISSES_PER_MINUTE", cls.redirect_misses_per_minute
+            ),
+            redirect_per_slug_per_minute=_int(
+                env, "QRFORGE_REDIRECT_PER_SLUG_PER_MINUTE", cls.redirect_per_slug_per_minute
+            ),
         )
 
     def with_secret_key(self) -> Settings:

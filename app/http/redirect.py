@@ -36,6 +36,8 @@ from app.domain.scans.enrich import warm_up
 from app.domain.scans.recorder import ScanRecorder
 from app.domain.scans.spool import Spool
 from app.http.problems import problem
+from app.security.ratelimit import RateLimiter
+from app.security.throttle import RedirectGuard
 from app.services import Services
 from workers import constants
 
@@ -81,6 +83,11 @@ async def serve_redirects(app: Starlette, services: Services) -> AsyncIterator[R
         cache, ScanLimiter(redis, namespace, breaker), recorder, settings.secret
     )
     app.state.redirector = redirector
+    app.state.redirect_guard = RedirectGuard(
+        RateLimiter(redis, namespace),
+        settings.redirect_misses_per_minute,
+        settings.redirect_per_slug_per_minute,
+    )
     app.state.country_header = (settings.country_header or "").lower().encode() or None
     app.state.secure_cookies = settings.public_url.startswith("https://")
     tasks = [
@@ -121,6 +128,11 @@ class RedirectEndpoint:
             elif name == country_header:
                 country = value.decode("latin-1")
         client = scope.get("client")
+        ip = client[0] if client else None
+        guard: RedirectGuard = state.redirect_guard
+        if (wait := guard.refusal(ip, slug)) is not None:
+            await _too_many(wait)(scope, receive, send)
+            return
         query = scope["query_string"].decode("latin-1")
         if method == "POST":
             await self.unlock(scope, receive, send, slug, query)
@@ -130,7 +142,7 @@ class RedirectEndpoint:
                 slug=slug,
                 method=method,
                 query=query,
-                ip=client[0] if client else None,
+                ip=ip,
                 user_agent=user_agent,
                 accept_language=accept_language,
                 referrer=referrer,
@@ -142,6 +154,8 @@ class RedirectEndpoint:
             no_store = decision.link is not None and decision.link.password_hash is not None
             await _redirect(send, decision.status, decision.location, no_store=no_store)
             return
+        if decision.outcome == NOT_FOUND:
+            await guard.missed(ip)
         await _answer(decision)(scope, receive, send)
 
     async def unlock(
@@ -194,6 +208,12 @@ async def _redirect(send: Send, status: int, location: str, *, no_store: bool) -
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": b""})
+
+
+def _too_many(wait: float) -> Response:
+    response = problem(429, "Too many requests from this client; slow down.", code="RATE_LIMITED")
+    response.headers["retry-after"] = str(max(1, round(wait + 0.5)))
+    return response
 
 
 def _answer(decision: Decision) -> Response:
