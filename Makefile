@@ -21,13 +21,14 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/qrforge serve
 
-## Install and run the whole suite: lint, then tests on PostgreSQL, SQLite and Redis.
+## Install and run the whole suite: lint and types, then tests on PostgreSQL, SQLite and Redis.
 test: $(VENV)/.installed-test lint
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check app workers tests bench
 	$(BIN)/ruff format --check app workers tests bench
+	$(BIN)/mypy app workers
 
 schema: $(VENV)/.installed
 	$(BIN)/qrforge schema

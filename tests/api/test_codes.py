@@ -131,7 +131,9 @@ async def test_dynamic_code_encodes_its_short_link_and_survives_a_new_destinatio
     link = await LinkModel.get(slug="spring-poster")
     assert link.title == "Spring" and link.tags == ["print"]
 
-    updated = await gql(key, UPDATE, id=code["id"], input={"data": {"url": "https://example.com/summer"}})
+    updated = await gql(
+        key, UPDATE, id=code["id"], input={"data": {"url": "https://example.com/summer"}}
+    )
     code = updated["data"]["updateQrCode"]["qrCode"]
     assert updated["data"]["updateQrCode"]["userErrors"] == []
     assert code["encodedText"] == "http://testserver/r/spring-poster?qr=1"
@@ -176,33 +178,51 @@ async def test_validation_errors_name_their_fields(gql, key, make_key) -> None:
         return {(tuple(e["field"] or ()), e["code"]) for e in payload["userErrors"]}
 
     assert (("data", "url"), "INVALID_URL") in await errors(
-        name="x", dataType="URL", data={"url": "javascript:alert(1)"})
+        name="x", dataType="URL", data={"url": "javascript:alert(1)"}
+    )
     assert (("data", "ssid"), "TOO_LONG") in await errors(
-        name="x", dataType="WIFI", data={"ssid": "s" * 40})
+        name="x", dataType="WIFI", data={"ssid": "s" * 40}
+    )
     assert (("data",), "INVALID_DATA") in await errors(name="x", dataType="TEXT", data=[1, 2])
     assert (("data", "text"), "INVALID_DATA") in await errors(
-        name="x", dataType="TEXT", data={"text": 12})
+        name="x", dataType="TEXT", data={"text": 12}
+    )
     assert (("data", "text"), "TOO_LONG") in await errors(
-        name="x", dataType="TEXT", data={"text": "y" * 5000})
+        name="x", dataType="TEXT", data={"text": "y" * 5000}
+    )
     assert (("name",), "REQUIRED") in await errors(name="  ", dataType="TEXT", data={"text": "y"})
     assert (("dataType",), "INVALID_KIND") in await errors(
-        name="x", kind="DYNAMIC", dataType="TEXT", data={"text": "y"})
+        name="x", kind="DYNAMIC", dataType="TEXT", data={"text": "y"}
+    )
     assert (("style", "moduleShape"), "INVALID_STYLE") not in await errors(
-        name="x", dataType="TEXT", data={"text": "y"}, style={"size": 1})
+        name="x", dataType="TEXT", data={"text": "y"}, style={"size": 1}
+    )
     assert (("style", "size"), "INVALID_STYLE") in await errors(
-        name="x", dataType="TEXT", data={"text": "y"}, style={"size": 1})
+        name="x", dataType="TEXT", data={"text": "y"}, style={"size": 1}
+    )
     assert (("link", "slug"), "INVALID_SLUG") in await errors(
-        name="x", kind="DYNAMIC", dataType="URL", data={"url": "https://example.com"},
-        link={"destination": "https://example.com", "slug": "no spaces!"})
+        name="x",
+        kind="DYNAMIC",
+        dataType="URL",
+        data={"url": "https://example.com"},
+        link={"destination": "https://example.com", "slug": "no spaces!"},
+    )
     assert (("link", "destination"), "CONFLICT") in await errors(
-        name="x", kind="DYNAMIC", dataType="URL", data={"url": "https://example.com"},
-        link={"destination": "https://example.org"})
+        name="x",
+        kind="DYNAMIC",
+        dataType="URL",
+        data={"url": "https://example.com"},
+        link={"destination": "https://example.org"},
+    )
 
     foreign_key = await make_key("globex")
     foreign = (await gql(foreign_key, CREATE_DESIGN, input={"name": "g", "style": {}}))["data"]
     assert (("designId",), "NOT_FOUND") in await errors(
-        name="x", dataType="TEXT", data={"text": "y"},
-        designId=foreign["createDesign"]["design"]["id"])
+        name="x",
+        dataType="TEXT",
+        data={"text": "y"},
+        designId=foreign["createDesign"]["design"]["id"],
+    )
     assert await QrCodeModel.all().count() == 0 and await LinkModel.all().count() == 0
 
 
@@ -229,7 +249,7 @@ async def test_content_too_long_for_a_qr_code_is_refused(gql, key) -> None:
 
 
 async def test_code_follows_its_design_unless_it_has_its_own_style(gql, key, client) -> None:
-    design = (await gql(key, CREATE_DESIGN, input={"name": "D", "style": {"moduleShape": "DOTS"}}))
+    design = await gql(key, CREATE_DESIGN, input={"name": "D", "style": {"moduleShape": "DOTS"}})
     design_id = design["data"]["createDesign"]["design"]["id"]
     code = (await create(gql, key, name="c", dataType="TEXT", data={"text": "t"},
                          designId=design_id))["qrCode"]  # fmt: skip
@@ -290,10 +310,8 @@ async def test_code_scopes_are_enforced(gql, make_key) -> None:
     assert (await gql(links_only, LIST))["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
-async def test_a_page_of_codes_costs_a_constant_number_of_queries(
-    gql, key, monkeypatch
-) -> None:
-    design = (await gql(key, CREATE_DESIGN, input={"name": "D", "style": {}}))
+async def test_a_page_of_codes_costs_a_constant_number_of_queries(gql, key, monkeypatch) -> None:
+    design = await gql(key, CREATE_DESIGN, input={"name": "D", "style": {}})
     design_id = design["data"]["createDesign"]["design"]["id"]
     query = """query { qrCodes(first: 50) { edges { node {
         id data link { slug shortUrl design { id } } design { name style { size } } } } } }"""
@@ -313,9 +331,16 @@ async def test_a_page_of_codes_costs_a_constant_number_of_queries(
     async def queries_for_page(total: int) -> int:
         nonlocal count
         while await QrCodeModel.all().count() < total:
-            await create(gql, key, name="c", kind="DYNAMIC", dataType="URL",
-                         data={"url": "https://example.com"}, designId=design_id,
-                         link={"destination": "https://example.com", "designId": design_id})
+            await create(
+                gql,
+                key,
+                name="c",
+                kind="DYNAMIC",
+                dataType="URL",
+                data={"url": "https://example.com"},
+                designId=design_id,
+                link={"destination": "https://example.com", "designId": design_id},
+            )
         count = 0
         body = await gql(key, query)
         assert "errors" not in body
@@ -326,7 +351,6 @@ async def test_a_page_of_codes_costs_a_constant_number_of_queries(
     many = await queries_for_page(50)
     assert many == few
     assert many <= 6  # key lookup, the page, links, designs
-
 
 
 async def test_deleting_the_link_of_a_dynamic_code_deletes_the_code(gql, key) -> None:

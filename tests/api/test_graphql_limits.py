@@ -39,3 +39,14 @@ async def test_too_many_aliases_are_refused(gql, key) -> None:
 async def test_fields_without_arguments_are_costed(gql, key) -> None:
     body = await gql(key, "{ links { totalCount } webhooks { totalCount } viewer { scopes } }")
     assert "errors" not in body, body
+
+
+async def test_queries_deeper_than_the_limit_are_refused(gql, key) -> None:
+    # Link.scans -> Scan.link -> Link.scans ... is a cycle a client could nest forever.
+    hop = "scans(first: 1) { edges { node { link { "
+    deep = "{ links(first: 1) { edges { node { " + hop * 4 + "id" + " } } } }" * 4 + " } } } }"
+    body = await gql(key, deep)
+    assert body["data"] is None
+    assert "depth" in body["errors"][0]["message"].lower()
+    shallow = "{ links(first: 1) { edges { node { " + hop + "id } } } } } } } }"
+    assert "errors" not in await gql(key, shallow)

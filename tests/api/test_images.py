@@ -82,9 +82,9 @@ async def test_signed_image_url_works_without_a_key(gql, key, client) -> None:
     response = await client.get(path_of(url))
     assert response.status_code == 200
     assert response.headers["content-type"] == "image/png"
-    assert response.headers["etag"].startswith('"') and "max-age" in response.headers[
-        "cache-control"
-    ]
+    assert (
+        response.headers["etag"].startswith('"') and "max-age" in response.headers["cache-control"]
+    )
     assert Image.open(io.BytesIO(response.content)).size == (300, 300)
     assert decode(response.content) == "https://example.com/x"
 
@@ -211,15 +211,24 @@ async def test_render_qr_query_renders_without_storing(gql, key) -> None:
 
 
 async def test_static_render_by_get(client) -> None:
-    response = await client.get("/api/qr", params={"data": "https://example.com/?a=1&b=2",
-                                "size": "256", "fg": "1E3A8A", "bg": "#FFFFFF", "ecc": "H"})
+    response = await client.get(
+        "/api/qr",
+        params={
+            "data": "https://example.com/?a=1&b=2",
+            "size": "256",
+            "fg": "1E3A8A",
+            "bg": "#FFFFFF",
+            "ecc": "H",
+        },
+    )
     assert response.status_code == 200 and response.headers["content-type"] == "image/png"
     assert Image.open(io.BytesIO(response.content)).size == (256, 256)
     assert decode(response.content) == "https://example.com/?a=1&b=2"
     svg = await client.get("/api/qr", params={"data": "plain words", "format": "svg"})
     assert decode(svg.content, "SVG") == "plain words"
     cached = await client.get(
-        "/api/qr", params={"data": "plain words", "format": "svg"},
+        "/api/qr",
+        params={"data": "plain words", "format": "svg"},
         headers={"If-None-Match": svg.headers["etag"]},
     )
     assert cached.status_code == 304
@@ -261,9 +270,9 @@ async def test_static_render_refuses_ugly_input_with_typed_errors(client) -> Non
     pale = await refused(await client.get("/api/qr", params={"data": "x", "fg": "EEEEEE"}))
     assert pale["code"] == "NOT_SCANNABLE" and pale["errors"][0]["field"] == [
         "style", "foreground"]  # fmt: skip
-    assert (await refused(await client.get("/api/qr", params={"data": "x", "ecc": "Z"})))[
-        "errors"
-    ][0]["field"] == ["style", "errorCorrection"]
+    assert (await refused(await client.get("/api/qr", params={"data": "x", "ecc": "Z"})))["errors"][
+        0
+    ]["field"] == ["style", "errorCorrection"]
 
     posts: list[Any] = [
         [1, 2, 3],

@@ -78,7 +78,7 @@ class ScanRecorder:
             self._flusher = None
 
     async def _append(self, entries: list[dict[str, str]]) -> None:
-        args = [constants.SCAN_STREAM_MAXLEN, *(encode(entry) for entry in entries)]
+        args: list[str | int] = [constants.SCAN_STREAM_MAXLEN, *map(encode, entries)]
         await self._xadd_many(keys=[self.stream], args=args)
 
     async def replay(self) -> int:

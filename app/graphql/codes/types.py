@@ -6,7 +6,6 @@ from enum import Enum
 from typing import Any, cast
 
 import strawberry
-from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 
 from app.domain.codes.images import signed_image_url
@@ -22,6 +21,7 @@ from app.graphql.designs.types import (
     load_design,
 )
 from app.graphql.links.types import CreateLinkInput, Link
+from app.graphql.loaders import rows_by_pk
 from app.graphql.relay import Node, UserError, to_global_id
 from app.rendering.style import MAX_SIZE, MIN_SIZE
 
@@ -53,22 +53,6 @@ class ImageFormat(Enum):
     SVG = "SVG"
     JPEG = "JPEG"
     PDF = "PDF"
-
-
-def link_loader(info: Info) -> DataLoader[int, LinkModel | None]:
-    """Links by pk for this request, in the caller's workspace: one query per batch."""
-    loaders = info.context.loaders
-    if "link" not in loaders:
-        workspace_id = info.context.workspace_id
-
-        async def load(pks: list[int]) -> list[LinkModel | None]:
-            rows = await LinkModel.filter(workspace_id=workspace_id, id__in=pks)
-            by_pk = {row.id: row for row in rows}
-            return [by_pk.get(pk) for pk in pks]
-
-        loaders["link"] = DataLoader(load_fn=load)
-    loader: DataLoader[int, LinkModel | None] = loaders["link"]
-    return loader
 
 
 @strawberry.type
@@ -110,7 +94,7 @@ class QrCode(Node):
     async def _link_model(self, info: Info) -> LinkModel | None:
         if self.draft_link is not None:
             return self.draft_link
-        return await link_loader(info).load(self.link_pk) if self.link_pk else None
+        return await rows_by_pk(info, LinkModel).load(self.link_pk) if self.link_pk else None
 
     @strawberry.field(description="The data; a DYNAMIC code's url is its link's destination.")
     async def data(self, info: Info) -> JSON:
@@ -133,9 +117,7 @@ class QrCode(Node):
         description="A signed URL of the image that works without a key until it expires "
         "(about a day). Empty for a dry run's code, which has no image yet."
     )
-    def image_url(
-        self, info: Info, format: ImageFormat = ImageFormat.PNG, size: int = 512
-    ) -> str:
+    def image_url(self, info: Info, format: ImageFormat = ImageFormat.PNG, size: int = 512) -> str:
         if not MIN_SIZE <= size <= MAX_SIZE:
             raise InvalidInput.one(
                 "INVALID_SIZE", f"size must be from {MIN_SIZE} to {MAX_SIZE} pixels", ("size",)

@@ -5,10 +5,10 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from strawberry.dataloader import DataLoader
 
 from app.domain.designs.models import Design as DesignModel
 from app.graphql.context import Info
+from app.graphql.loaders import rows_by_pk
 from app.graphql.relay import Node, UserError, to_global_id
 
 
@@ -90,8 +90,9 @@ class QrStyle:
             else QrGradient(
                 type=GradientType(gradient["type"]),
                 rotation=gradient["rotation"],
-                stops=[GradientStop(offset=s["offset"], color=s["color"])
-                       for s in gradient["stops"]],
+                stops=[
+                    GradientStop(offset=s["offset"], color=s["color"]) for s in gradient["stops"]
+                ],
             ),
             module_shape=ModuleShape(d["module_shape"]),
             finder_shape=FinderShape(d["finder_shape"]),
@@ -194,24 +195,8 @@ class DesignPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def design_loader(info: Info) -> DataLoader[int, DesignModel | None]:
-    """Designs by pk for this request, in the caller's workspace: one query per batch."""
-    loaders = info.context.loaders
-    if "design" not in loaders:
-        workspace_id = info.context.workspace_id
-
-        async def load(pks: list[int]) -> list[DesignModel | None]:
-            rows = await DesignModel.filter(workspace_id=workspace_id, id__in=pks)
-            by_pk = {row.id: row for row in rows}
-            return [by_pk.get(pk) for pk in pks]
-
-        loaders["design"] = DataLoader(load_fn=load)
-    loader: DataLoader[int, DesignModel | None] = loaders["design"]
-    return loader
-
-
 async def load_design(info: Info, pk: int | None) -> Design | None:
     if pk is None:
         return None
-    model = await design_loader(info).load(pk)
+    model = await rows_by_pk(info, DesignModel).load(pk)
     return Design.from_model(model) if model is not None else None

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -119,7 +119,7 @@ class Link(Node):
             fallback_destination=link.fallback_destination,
             title=link.title,
             tags=list(link.tags),
-            metadata=link.metadata,
+            metadata=cast(JSON, link.metadata),
             enabled=link.enabled,
             status=LinkStatus(services.link_status(link)),
             scan_limit=link.scan_limit,
@@ -154,8 +154,9 @@ class LinkFilter:
 
 
 @strawberry.input
-class CreateLinkInput:
-    destination: str
+class LinkOptions:
+    """What CreateLinkInput and UpdateLinkInput share: every field but the destination."""
+
     slug: str | None = strawberry.UNSET
     title: str | None = strawberry.UNSET
     tags: list[str] | None = strawberry.UNSET
@@ -170,25 +171,16 @@ class CreateLinkInput:
     forward_query: bool | None = strawberry.UNSET
     password: str | None = strawberry.UNSET
     design_id: strawberry.ID | None = strawberry.UNSET
+
+
+@strawberry.input
+class CreateLinkInput(LinkOptions):
+    destination: str
 
 
 @strawberry.input(description="Only the fields given change; null clears an optional field.")
-class UpdateLinkInput:
+class UpdateLinkInput(LinkOptions):
     destination: str | None = strawberry.UNSET
-    slug: str | None = strawberry.UNSET
-    title: str | None = strawberry.UNSET
-    tags: list[str] | None = strawberry.UNSET
-    metadata: JSON | None = strawberry.UNSET
-    fallback_destination: str | None = strawberry.UNSET
-    enabled: bool | None = strawberry.UNSET
-    scan_limit: int | None = strawberry.UNSET
-    not_before: datetime | None = strawberry.UNSET
-    not_after: datetime | None = strawberry.UNSET
-    rules: list[RedirectRuleInput] | None = strawberry.UNSET
-    redirect_type: int | None = strawberry.UNSET
-    forward_query: bool | None = strawberry.UNSET
-    password: str | None = strawberry.UNSET
-    design_id: strawberry.ID | None = strawberry.UNSET
 
 
 @strawberry.type

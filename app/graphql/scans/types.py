@@ -7,12 +7,12 @@ from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from strawberry.dataloader import DataLoader
 
 from app.domain.links.models import Link as LinkModel
 from app.domain.scans import analytics
 from app.domain.scans.models import Scan as ScanModel
 from app.graphql.context import Info
+from app.graphql.loaders import rows_by_pk
 from app.graphql.relay import Node, to_global_id
 
 if TYPE_CHECKING:
@@ -31,24 +31,6 @@ class Interval(Enum):
 class ScanSource(Enum):
     QR = "QR"
     LINK = "LINK"
-
-
-def link_loader(info: Info) -> DataLoader[int, LinkModel | None]:
-    """The caller's links by id, one query per request however many scans ask."""
-    loaders = info.context.loaders
-    if "links_by_id" not in loaders:
-        workspace_id = info.context.workspace_id
-
-        async def load(ids: list[int]) -> list[LinkModel | None]:
-            found = {
-                link.id: link
-                for link in await LinkModel.filter(id__in=ids, workspace_id=workspace_id)
-            }
-            return [found.get(pk) for pk in ids]
-
-        loaders["links_by_id"] = DataLoader(load_fn=load)
-    loader: DataLoader[int, LinkModel | None] = loaders["links_by_id"]
-    return loader
 
 
 @strawberry.type
@@ -70,7 +52,7 @@ class Scan(Node):
     ) -> Annotated[Link, strawberry.lazy("app.graphql.links.types")] | None:
         from app.graphql.links.schema import link_type
 
-        model = await link_loader(info).load(self.link_pk)
+        model = await rows_by_pk(info, LinkModel).load(self.link_pk)
         return link_type(info, model) if model else None
 
     @classmethod
