@@ -265,8 +265,10 @@ def main() -> None:
         "QRFORGE_REDIS_NAMESPACE": namespace,
         "QRFORGE_DATA_DIR": str(data_dir),
         "QRFORGE_SECRET_KEY": uuid.uuid4().hex,
-        # the bench's load is one client: keep the per-key limit out of the way
+        # the bench's load is one client on one slug: keep the per-key limit and the
+        # redirect's per-client guard out of the way, or it measures 429s
         "QRFORGE_RATE_LIMIT": "1000000",
+        "QRFORGE_REDIRECT_PER_SLUG_PER_MINUTE": "1000000000",
     }
 
     async def create_db() -> None:
@@ -341,7 +343,8 @@ def main() -> None:
             "(target <= 1000 ms)"
         )
         ok = (
-            ratio >= 0.7
+            app_run["bad"] == 0  # a run of errors measures nothing
+            and ratio >= 0.7
             and p99_ratio <= 2.0
             and lost == 0
             and duplicated == 0

@@ -1,39 +1,48 @@
-"""An in-process token bucket per key, for the redirect's hot path.
+"""In-process limits for the redirect's hot path.
 
 The API-key limits live in Redis (app.security.ratelimit); here a Redis round trip per scan
-would cost more than the abuse it stops. Each process keeps its own buckets in a bounded
-TTL cache, so a flood of distinct keys cannot grow memory without limit.
+would cost more than the abuse it stops. State is plain dicts, the cheapest thing to touch
+on every scan; when one grows past its bound it is simply cleared, which only forgives
+(a forgotten bucket is a full bucket), so memory stays bounded at no cost to anyone.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
-from cachetools import TTLCache
 from redis.exceptions import RedisError
 
 from app.security.ratelimit import RateLimiter
 
+MAX_KEYS = 100_000
+
 
 class Throttle:
+    """A token bucket per key: `per_minute` requests in a burst, refilled evenly."""
+
     def __init__(
         self,
         per_minute: int,
         *,
-        max_keys: int = 100_000,
+        max_keys: int = MAX_KEYS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.capacity = float(per_minute)
         self.refill = per_minute / 60.0  # tokens a second
+        self.max_keys = max_keys
         self.clock = clock
-        # A bucket untouched for a minute is full again: forgetting it changes nothing.
-        self.buckets: TTLCache[str, tuple[float, float]] = TTLCache(max_keys, ttl=60, timer=clock)
+        self.buckets: dict[Hashable, tuple[float, float]] = {}
 
-    def allow(self, key: str) -> bool:
+    def allow(self, key: Hashable) -> bool:
         now = self.clock()
-        tokens, last = self.buckets.get(key, (self.capacity, now))
-        tokens = min(self.capacity, tokens + (now - last) * self.refill)
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            if len(self.buckets) >= self.max_keys:
+                self.buckets.clear()
+            self.buckets[key] = (self.capacity - 1, now)
+            return True
+        tokens = min(self.capacity, bucket[0] + (now - bucket[1]) * self.refill)
         if tokens < 1:
             self.buckets[key] = (tokens, now)
             return False
@@ -46,7 +55,7 @@ class RedirectGuard:
 
     Misses (unknown slugs) count per client IP in Redis, across every replica; a client
     over its miss budget is refused everything for as long as the limiter says, which this
-    process remembers itself, so a valid scan pays one dict lookup, not a Redis round trip.
+    process remembers itself, so a valid scan pays a dict lookup, not a Redis round trip.
     Requests for one slug from one client are capped here, per process.
     """
 
@@ -62,16 +71,20 @@ class RedirectGuard:
         self.misses_per_minute = misses_per_minute
         self.per_slug = Throttle(per_slug_per_minute, clock=clock)
         self.clock = clock
-        self.blocked: TTLCache[str, float] = TTLCache(100_000, ttl=60, timer=clock)
+        self.blocked: dict[str, float] = {}  # client IP -> refused until (clock time)
 
     def refusal(self, ip: str | None, slug: str) -> float | None:
         """Seconds the client should wait, or None to let the request through."""
         if ip is None:
             return None
-        until = self.blocked.get(ip)
-        if until is not None and until > self.clock():
-            return until - self.clock()
-        if not self.per_slug.allow(f"{ip}|{slug}"):
+        if self.blocked:
+            until = self.blocked.get(ip)
+            if until is not None:
+                wait = until - self.clock()
+                if wait > 0:
+                    return wait
+                del self.blocked[ip]
+        if not self.per_slug.allow((ip, slug)):
             return 1.0
         return None
 
@@ -83,4 +96,6 @@ class RedirectGuard:
         except (RedisError, OSError):
             return  # without Redis, misses go uncounted rather than scans refused
         if not decision.allowed:
+            if len(self.blocked) >= MAX_KEYS:
+                self.blocked.clear()
             self.blocked[ip] = self.clock() + decision.retry_after
