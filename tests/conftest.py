@@ -10,9 +10,14 @@ QRFORGE_TEST_BACKENDS=sqlite (or postgres) narrows the run while iterating.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -170,6 +175,51 @@ def gql(client: httpx.AsyncClient) -> GqlCall:
         return body
 
     return call
+
+
+SECOND_API = """
+import sys, uvicorn
+from app.main import create_app
+from app.settings import Settings
+uvicorn.run(create_app(Settings.from_env()), host="127.0.0.1", port=int(sys.argv[1]),
+            log_level="warning")
+"""
+
+
+@pytest.fixture
+def api_process(settings: Settings) -> Callable[[], AbstractAsyncContextManager[int]]:
+    """api_process(): another real API process on the test's database and Redis namespace,
+    up and healthy inside the block, which gets its port."""
+
+    @contextlib.asynccontextmanager
+    async def start() -> AsyncIterator[int]:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        env = {
+            **os.environ,
+            "QRFORGE_DATABASE_URL": settings.database_url,
+            "QRFORGE_REDIS_URL": settings.redis_url,
+            "QRFORGE_REDIS_NAMESPACE": settings.redis_namespace,
+            "QRFORGE_SECRET_KEY": settings.secret_key,
+            "QRFORGE_DATA_DIR": str(settings.data_dir / "second"),
+            "QRFORGE_PUBLIC_URL": settings.public_url,
+        }
+        process = subprocess.Popen([sys.executable, "-c", SECOND_API, str(port)], env=env)
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+                for _ in range(300):
+                    with contextlib.suppress(httpx.TransportError):
+                        if (await http.get("/healthz")).status_code == 200:
+                            break
+                    assert process.poll() is None, "the API process died"
+                    await asyncio.sleep(0.05)
+            yield port
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+    return start
 
 
 @pytest.fixture

@@ -4,19 +4,12 @@ the scan appended to the stream, the exact scan limit and cache invalidation."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import socket
-import subprocess
-import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 
 from app.domain.scans.models import Scan
 from app.domain.scans.stream import decode
-from app.settings import Settings
 from workers import constants
 
 CREATE = """
@@ -233,55 +226,15 @@ async def location_within(
         await asyncio.sleep(0.01)
 
 
-RUNNER = """
-import sys, uvicorn
-from app.main import create_app
-from app.settings import Settings
-uvicorn.run(create_app(Settings.from_env()), host="127.0.0.1", port=int(sys.argv[1]),
-            log_level="warning")
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.asynccontextmanager
-async def api_process(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """The API in a process of its own, sharing the test's database and Redis namespace."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "QRFORGE_DATABASE_URL": settings.database_url,
-        "QRFORGE_REDIS_URL": settings.redis_url,
-        "QRFORGE_REDIS_NAMESPACE": settings.redis_namespace,
-        "QRFORGE_SECRET_KEY": settings.secret_key,
-        "QRFORGE_DATA_DIR": str(settings.data_dir),
-        "QRFORGE_PUBLIC_URL": settings.public_url,
-    }
-    process = subprocess.Popen([sys.executable, "-c", RUNNER, str(port)], env=env)
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-            for _ in range(300):
-                with contextlib.suppress(httpx.TransportError):
-                    if (await http.get("/healthz")).status_code == 200:
-                        break
-                assert process.poll() is None, "the API process died"
-                await asyncio.sleep(0.05)
-            yield http
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 async def test_update_and_delete_reach_another_process_within_a_second(
-    app, client, gql, key, settings
+    app, client, gql, key, api_process
 ) -> None:
     link = await make_link(gql, key)
     path = f"/r/{link['slug']}"
-    async with api_process(settings) as second:
+    async with (
+        api_process() as port,
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as second,
+    ):
         for c in (client, second):  # both processes now hold the link in their caches
             assert (await c.get(path)).headers["location"] == "https://example.com/a"
         await gql(key, UPDATE, id=link["id"], i={"destination": "https://example.com/b"})

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import socket
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 import uvicorn
 from gql import Client, GraphQLRequest
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 
-from app.settings import Settings
 from workers.scans import ingest_once
 
 CREATE = "mutation($i: CreateLinkInput!) { createLink(input: $i) { link { id slug } } }"
@@ -130,47 +125,12 @@ async def test_subscription_needs_a_key_with_analytics_scope(app, make_key) -> N
             await asyncio.wait_for(collect(port, "qrf_nope_nope", None, []), 5)
 
 
-RUNNER = """
-import sys, uvicorn
-from app.main import create_app
-from app.settings import Settings
-uvicorn.run(create_app(Settings.from_env()), host="127.0.0.1", port=int(sys.argv[1]),
-            log_level="warning")
-"""
-
-
-@contextlib.asynccontextmanager
-async def api_process(settings: Settings) -> AsyncIterator[int]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "QRFORGE_DATABASE_URL": settings.database_url,
-        "QRFORGE_REDIS_URL": settings.redis_url,
-        "QRFORGE_REDIS_NAMESPACE": settings.redis_namespace,
-        "QRFORGE_SECRET_KEY": settings.secret_key,
-        "QRFORGE_DATA_DIR": str(settings.data_dir / "other"),
-    }
-    process = subprocess.Popen([sys.executable, "-c", RUNNER, str(port)], env=env)
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-            for _ in range(300):
-                with contextlib.suppress(httpx.TransportError):
-                    if (await http.get("/healthz")).status_code == 200:
-                        break
-                assert process.poll() is None, "the API process died"
-                await asyncio.sleep(0.05)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 async def test_scans_reach_subscribers_of_another_api_process(
-    app, client, gql, key, settings
+    app, client, gql, key, api_process
 ) -> None:
     link = await make_link(gql, key)
     heard: list[dict] = []
-    async with api_process(settings) as port:
+    async with api_process() as port:
         task = asyncio.create_task(collect(port, key, link["id"], heard))
         await asyncio.sleep(SUBSCRIBED)
         await client.get(f"/r/{link['slug']}")  # this process records, this one ingests
