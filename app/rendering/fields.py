@@ -7,9 +7,9 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import urlsplit
 
 from app.domain.errors import InvalidInput, Problem
+from app.security.urls import url_problem
 
 # Problem codes shared by the payload builders; clients match on these.
 REQUIRED = "REQUIRED"
@@ -29,7 +29,6 @@ EMAIL_RE = re.compile(
 )
 # Digits with the usual visual separators; E.164 allows at most 15 digits.
 PHONE_RE = re.compile(r"^\+?[0-9 ().\-/]{3,32}$")
-HOST_RE = re.compile(r"^[^\s/?#@]+$")  # ":" only appears in IPv6 literals here
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -164,7 +163,7 @@ class Fields:
     def url(self, name: str, *, required: bool = False) -> str | None:
         value = self.string(name, required=required, max_len=MAX_URL, multiline=False)
         if value is not None and (problem := url_problem(value)):
-            self.add(INVALID_URL, f"{name} {problem}", name)
+            self.add(INVALID_URL, f"{name}: {problem}", name)
             return None
         return value
 
@@ -189,20 +188,3 @@ class Fields:
             )
             return None
         return ("+" if value.startswith("+") else "") + digits
-
-
-def url_problem(value: str) -> str | None:
-    """Why `value` is not an absolute http(s) URL, or None when it is one."""
-    if any(c.isspace() for c in value) or CONTROL_RE.search(value):
-        return "must not contain spaces or control characters"
-    try:
-        parts = urlsplit(value)
-        host = parts.hostname
-        parts.port  # noqa: B018 -- raises ValueError on a malformed port
-    except ValueError:
-        return "is not a valid URL"
-    if parts.scheme.lower() not in ("http", "https"):
-        return "must be an absolute http:// or https:// URL"
-    if not host or not HOST_RE.match(host) or host.startswith(".") or ".." in host:
-        return "has no valid host"
-    return None

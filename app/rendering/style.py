@@ -13,7 +13,8 @@ from typing import Any
 
 from app.domain.errors import InvalidInput, Problem
 from app.rendering import colors
-from app.rendering.fields import json_type, url_problem
+from app.rendering.fields import json_type
+from app.security.urls import url_problem
 
 INVALID_STYLE = "INVALID_STYLE"
 
@@ -256,11 +257,11 @@ class _Reader:
         elif data is not None:
             data = self.logo_data(data, (*path, "data"))
         if url is not None:
-            problem = "must be a string" if not isinstance(url, str) else url_problem(url)
+            problem = "url must be a string." if not isinstance(url, str) else url_problem(url)
             if problem is None and not url.lower().startswith("https://"):
-                problem = "must be an https:// URL"
+                problem = "A logo URL must be https://."
             if problem:
-                self.add((*path, "url"), f"url {problem}")
+                self.add((*path, "url"), problem)
                 url = None
         size = self.number(d, "size", path, 0, MAX_LOGO_FRACTION, DEFAULT_LOGO_FRACTION,
                            open_low=True)  # fmt: skip

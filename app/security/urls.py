@@ -1,10 +1,13 @@
-"""Which URLs we accept as destinations: absolute http(s), sane length, no tricks."""
+"""Which URLs we accept anywhere (link and rule destinations, URL payloads, logos, webhooks):
+absolute http(s), a sane length, a real host, no tricks. The one check, used by all."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 MAX_URL_LENGTH = 2048
+HOST = re.compile(r"^[^\s/?#@]+$")  # ":" only appears in IPv6 literals here
 
 
 def url_problem(value: object) -> str | None:
@@ -24,4 +27,6 @@ def url_problem(value: object) -> str | None:
     # javascript:, data:, mailto:, relative and scheme-relative URLs all end here.
     if parts.scheme.lower() not in ("http", "https") or not host:
         return "Only absolute http:// or https:// URLs are allowed."
+    if not HOST.match(host) or host.startswith(".") or ".." in host:
+        return "This URL has no valid host."
     return None
