@@ -51,17 +51,22 @@ WEBHOOK_DISABLE_AFTER = 3 * 24 * 3600
 
 # -- scans: the redirect's stream and its ingestion (issue 4) ---------------------------------
 
-# The stream the redirect appends every scan to, one XADD per redirect.
+# The stream the redirect appends scans to: one XADD per group of redirects that arrived
+# together, each entry carrying one or more scans (app/domain/scans/stream.py).
 SCAN_STREAM = "{ns}:scans"
+# The most scans one entry carries; a busier moment makes more entries.
+SCANS_PER_ENTRY = 200
 # A memory bound, not a retention policy: entries are acknowledged within seconds, so the
 # stream only gets this long when ingestion has been down for a long time; past it the oldest
 # entries are trimmed (approximately, which is what keeps XADD O(1)).
-SCAN_STREAM_MAXLEN = 2_000_000
+SCAN_STREAM_MAXLEN = 1_000_000
 # One consumer group for every worker: each entry goes to exactly one of them.
 SCAN_GROUP = "ingest"
-# A batch is one INSERT and one counter update per link; 500 keeps the SQL under both
-# databases' parameter limits (13 per row) and a batch well under a second.
-SCAN_BATCH = 500
+# Entries read at once; their scans are stored SCAN_INSERT_ROWS at a time.
+SCAN_BATCH = 50
+# An INSERT and a counter update per link for this many scans: 500 keeps the SQL under both
+# databases' parameter limits (13 per row) and a transaction well under a second.
+SCAN_INSERT_ROWS = 500
 # How long an idle consumer waits for new entries in one XREADGROUP call.
 SCAN_BLOCK_MS = 1_000
 # A pending entry this old belongs to a consumer that crashed (a batch takes well under a
@@ -93,8 +98,8 @@ HOT_REDIS_TIMEOUT = 0.25
 HOT_REDIS_BACKOFF = 1.0
 # How often the spool of scans written while Redis was down is replayed into the stream.
 SPOOL_REPLAY_INTERVAL = 1.0
-# Entries per XADD pipeline when replaying the spool.
-SPOOL_REPLAY_BATCH = 500
+# Scans per XADD when replaying the spool.
+SPOOL_REPLAY_BATCH = SCANS_PER_ENTRY
 # Threads that render image misses in an API process. Few on purpose: rendering is CPU-bound
 # (and segno holds the GIL), so more threads would only queue up and slow the event loop.
 RENDER_THREADS = 2

@@ -1,7 +1,8 @@
 """Scan ingestion: the redirect's stream into the database, exactly once in effect.
 
-A consumer group hands each stream entry to one worker. A batch is enriched, inserted
-idempotently (the event id minted on the request path is unique), counted on its links,
+A consumer group hands each stream entry (one or more scans) to one worker. A batch is
+enriched, inserted idempotently (the event id minted on the request path is unique), counted
+on its links,
 published as `scan.created`, and only then acknowledged. A worker that dies mid-batch
 leaves its entries pending; another worker claims them after SCAN_RECLAIM_IDLE_MS and
 stores them again, which inserts nothing twice. At-least-once delivery plus an idempotent
@@ -25,7 +26,7 @@ from redis.exceptions import ResponseError
 
 from app.domain.scans.enrich import GeoIPReader, enrich, warm_up
 from app.domain.scans.services import store_scans
-from app.domain.scans.stream import decode, raw_scan
+from app.domain.scans.stream import decode, raw_scan, unpack
 from app.domain.webhooks.services import workspaces_listening
 from app.services import Services
 from workers import constants
@@ -67,7 +68,8 @@ async def ingest_once(
     block_ms: int | None = None,
     reclaim_idle_ms: int = constants.SCAN_RECLAIM_IDLE_MS,
 ) -> int:
-    """Store one batch; returns how many stream entries it settled (0: nothing to do).
+    """Store one batch; returns how many scans it settled, damaged ones included (0: nothing
+    to do; an entry trimmed before it was read counts as one).
 
     First this consumer's own unacknowledged entries (a batch that failed), then entries
     a crashed consumer left pending, then new ones (waiting up to `block_ms` for them).
@@ -91,8 +93,7 @@ async def ingest_once(
         entries = await _read(services, consumer, ">", block_ms)
     if not entries:
         return 0
-    await _settle(services, entries, geoip)
-    return len(entries)
+    return await _settle(services, entries, geoip)
 
 
 async def _read(
@@ -108,19 +109,26 @@ async def _read(
     return list(response[0][1]) if response else []
 
 
-async def _settle(services: Services, entries: list[Entry], geoip: GeoIPReader | None) -> None:
+async def _settle(services: Services, entries: list[Entry], geoip: GeoIPReader | None) -> int:
     secret = services.settings.secret
     scans = []
+    settled = 0
     for entry_id, fields in entries:
-        if not fields:  # trimmed from the stream while pending: nothing left to store
+        if not fields:  # trimmed from the stream while pending (MAXLEN): nothing left
+            log.warning("scan stream entry %s was trimmed before it was stored", entry_id)
+            settled += 1
             continue
-        try:
-            raw = raw_scan(decode(fields))
-        except (KeyError, ValueError, UnicodeDecodeError):
-            log.warning("dropping damaged scan entry %s", entry_id)
-            continue
-        scans.append(enrich(raw, geoip=geoip, secret=secret))
-    stored = await store_scans(scans)
+        for line in unpack(fields):
+            settled += 1
+            try:
+                raw = raw_scan(decode(line))
+            except (KeyError, ValueError):
+                log.warning("dropping a damaged scan in stream entry %s", entry_id)
+                continue
+            scans.append(enrich(raw, geoip=geoip, secret=secret))
+    stored = []
+    for start in range(0, len(scans), constants.SCAN_INSERT_ROWS):
+        stored += await store_scans(scans[start : start + constants.SCAN_INSERT_ROWS])
     # After the commit: subscribers and webhooks never hear of a scan that is not stored.
     # Queueing a webhook job is a few round trips, so only workspaces with a scan webhook
     # pay for it (asked once a batch); a batch's emits run side by side, in no set order.
@@ -139,6 +147,7 @@ async def _settle(services: Services, entries: list[Entry], geoip: GeoIPReader |
         pipe.xack(stream_key(services), constants.SCAN_GROUP, *ids)
         pipe.xdel(stream_key(services), *ids)  # stored: the stream need not hold them
         await pipe.execute()
+    return settled
 
 
 async def run_ingestion(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from app.domain.links.models import Link
-from app.domain.scans.stream import capture
+from app.domain.scans.stream import capture, encode, pack
 from workers import constants
 from workers.scans import ingest_once
 
@@ -74,7 +74,7 @@ async def record(
         now=at(when),
     )
     stream = constants.key(constants.SCAN_STREAM, services.settings.redis_namespace)
-    await services.redis.xadd(stream, entry)
+    await services.redis.xadd(stream, pack([encode(entry)]))
 
 
 async def ingest(app) -> None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from app.domain.scans.models import Scan
-from app.domain.scans.stream import decode
+from app.domain.scans.stream import decode, unpack
 from workers import constants
 
 CREATE = """
@@ -37,10 +37,10 @@ async def make_link(gql, key, **input) -> dict:
     return payload["link"]
 
 
-async def stream_entries(app) -> list[dict[str, str]]:
+async def streamed_scans(app) -> list[dict[str, str]]:
     stream = constants.key(constants.SCAN_STREAM, app.state.services.settings.redis_namespace)
     entries = await app.state.services.redis.xrange(stream)
-    return [decode(fields) for _, fields in entries]
+    return [decode(line) for _, fields in entries for line in unpack(fields)]
 
 
 async def test_disabled_link_is_404_problem(client, gql, key) -> None:
@@ -118,10 +118,10 @@ async def test_forward_query_merges_and_strips_the_qr_marker(app, client, gql, k
     plain = await make_link(gql, key, destination="https://example.com/q")
     response = await client.get(f"/r/{plain['slug']}?qr=1&x=1")
     assert response.headers["location"] == "https://example.com/q"  # not forwarded
-    entries = await stream_entries(app)
+    entries = await streamed_scans(app)
     assert [e["s"] for e in entries] == ["QR", "QR"]
     await client.get(f"/r/{plain['slug']}?qr=0")
-    assert (await stream_entries(app))[-1]["s"] == "LINK"
+    assert (await streamed_scans(app))[-1]["s"] == "LINK"
 
 
 async def test_each_redirect_appends_one_entry_and_writes_no_scan_row(
@@ -135,7 +135,7 @@ async def test_each_redirect_appends_one_entry_and_writes_no_scan_row(
     }
     for _ in range(3):
         assert (await client.get(f"/r/{link['slug']}", headers=headers)).status_code == 302
-    entries = await stream_entries(app)
+    entries = await streamed_scans(app)
     assert len(entries) == 3 and len({e["e"] for e in entries}) == 3
     assert entries[0]["ua"] == IPHONE and entries[0]["r"] == "https://news.example/x"
     assert entries[0]["al"] == "de-DE,de;q=0.9" and entries[0]["m"] == "GET"
@@ -147,7 +147,7 @@ async def test_head_answers_like_get_and_is_recorded_as_head(app, client, gql, k
     response = await client.head(f"/r/{link['slug']}")
     assert response.status_code == 307
     assert response.headers["location"] == "https://example.com/a"
-    assert (await stream_entries(app))[0]["m"] == "HEAD"
+    assert (await streamed_scans(app))[0]["m"] == "HEAD"
     assert (await client.head("/r/unknown-slug")).status_code == 404
 
 
@@ -160,7 +160,7 @@ async def test_password_protected_link_asks_then_redirects(app, client, gql, key
     wrong = await client.post(f"{path}?qr=1", data={"password": "nope"})
     assert wrong.status_code == 403 and "Wrong password" in wrong.text
     assert "set-cookie" not in wrong.headers
-    assert await stream_entries(app) == []  # the form is not a scan
+    assert await streamed_scans(app) == []  # the form is not a scan
     right = await client.post(f"{path}?qr=1", data={"password": "s3cret-pass"})
     assert right.status_code == 303
     assert right.headers["location"] == f"{path}?qr=1"
@@ -170,7 +170,7 @@ async def test_password_protected_link_asks_then_redirects(app, client, gql, key
     assert response.status_code == 302
     assert response.headers["location"] == "https://example.com/a"
     assert response.headers["cache-control"] == "private, no-store"
-    assert [e["s"] for e in await stream_entries(app)] == ["QR"]
+    assert [e["s"] for e in await streamed_scans(app)] == ["QR"]
 
 
 async def test_unlock_cookie_is_bound_to_its_link(client, gql, key) -> None:
@@ -200,7 +200,17 @@ async def test_scan_limit_is_exact_under_concurrency(app, client, gql, key) -> N
     locations = [r.headers["location"] for r in responses]
     assert locations.count("https://example.com/a") == 10
     assert locations.count("https://example.com/over") == 90
-    assert len(await stream_entries(app)) == 10
+    assert len(await streamed_scans(app)) == 10
+
+
+async def test_redirects_arriving_together_share_stream_entries(app, client, gql, key) -> None:
+    link = await make_link(gql, key)
+    responses = await asyncio.gather(*(client.get(f"/r/{link['slug']}") for _ in range(50)))
+    assert {r.status_code for r in responses} == {302}
+    stream = constants.key(constants.SCAN_STREAM, app.state.services.settings.redis_namespace)
+    assert await app.state.services.redis.xlen(stream) < 50  # grouped, not one XADD each
+    scans = await streamed_scans(app)
+    assert len(scans) == len({scan["e"] for scan in scans}) == 50
 
 
 async def test_raising_the_scan_limit_lets_scans_through_again(client, gql, key) -> None:

@@ -12,6 +12,7 @@ from tortoise import connections
 
 from app.domain.links.models import Link
 from app.domain.scans.models import Scan
+from app.domain.scans.stream import encode, pack
 from app.events import Event
 from app.main import create_app
 from app.settings import Settings
@@ -159,30 +160,16 @@ async def test_damaged_entries_and_scans_of_deleted_links_are_dropped(app, gql, 
     stream = stream_key(services)
     link = await make_link(gql, key)
     link_id = (await Link.get(slug=link["slug"])).id
-    await services.redis.xadd(stream, {"e": "not a valid id!", "l": "1"})
-    await services.redis.xadd(
-        stream,
-        {
-            "e": uuid.uuid4().hex,
-            "l": "999999",
-            "w": "1",
-            "t": "1700000000.0",
-            "s": "LINK",
-            "m": "GET",
-        },
-    )
-    await services.redis.xadd(
-        stream,
-        {
-            "e": uuid.uuid4().hex,
-            "l": str(link_id),
-            "w": "1",
-            "t": "1700000000.0",
-            "s": "LINK",
-            "m": "GET",
-        },
-    )
-    assert await drain(services) == 3
+
+    def scan(link_id: int) -> bytes:
+        return encode(
+            {"e": uuid.uuid4().hex, "l": str(link_id), "w": "1", "t": "1700000000.0", "s": "LINK"}
+        )
+
+    await services.redis.xadd(stream, {"e": "not one of ours", "l": "1"})
+    # A damaged line does not take its neighbours in the same entry down with it.
+    await services.redis.xadd(stream, pack([b'{"e": "cut sho', scan(999999), scan(link_id)]))
+    assert await drain(services) == 4
     assert await Scan.all().count() == 1
     assert await services.redis.xlen(stream) == 0
 

@@ -1,9 +1,9 @@
 """Recording a scan on the request path: one XADD, or the local spool when Redis is down.
 
-Redirects that arrive together share one round trip (group commit): each request queues
-its scan and waits; one flusher at a time sends every queued scan in one command, a small
-Lua script doing one XADD per scan. Each request answers only once its scan is in the
-stream (or, when Redis is unreachable, in the spool), so a 302 never outruns its scan.
+Redirects that arrive together share one XADD (group commit): each request queues its
+scan and waits; one flusher at a time appends every queued scan as one stream entry.
+Each request answers only once its scan is in the stream (or, when Redis is unreachable,
+in the spool), so a 302 never outruns its scan.
 """
 
 from __future__ import annotations
@@ -15,20 +15,10 @@ from redis.asyncio import Redis
 
 from app.domain.breaker import REDIS_DOWN, RedisBreaker
 from app.domain.scans.spool import Spool
-from app.domain.scans.stream import encode
+from app.domain.scans.stream import encode, pack
 from workers import constants
 
 log = logging.getLogger("qrforge.scans")
-
-
-# Every scan of a flush in one command: one round trip and one reply for the whole batch,
-# each scan still its own XADD (and its own stream entry) inside Redis.
-_XADD_MANY = """
-for i = 2, #ARGV do
-  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'd', ARGV[i])
-end
-return #ARGV - 1
-"""
 
 
 class ScanRecorder:
@@ -37,17 +27,17 @@ class ScanRecorder:
         self.stream = constants.key(constants.SCAN_STREAM, namespace)
         self.spool = spool
         self.breaker = breaker
-        self._xadd_many = redis.register_script(_XADD_MANY)
-        self._queue: list[tuple[dict[str, str], asyncio.Future[None]]] = []
+        self._queue: list[tuple[bytes, asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
 
     async def record(self, entry: dict[str, str]) -> None:
         """Append the scan to the stream; never raises for an unreachable Redis."""
+        line = encode(entry)
         if not self.breaker.closed:
-            self.spool.append(entry)
+            self.spool.append(line)
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.append((entry, future))
+        self._queue.append((line, future))
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush())
         await future
@@ -55,17 +45,18 @@ class ScanRecorder:
     async def _flush(self) -> None:
         try:
             while self._queue:
-                batch, self._queue = self._queue, []
+                batch = self._queue[: constants.SCANS_PER_ENTRY]
+                del self._queue[: constants.SCANS_PER_ENTRY]
                 error: BaseException | None = None
                 try:
-                    await self._append([entry for entry, _ in batch])
+                    await self._append([line for line, _ in batch])
                     self.breaker.succeeded()
                 except REDIS_DOWN:
                     # A timeout may hide appends that happened: their spooled copies become
                     # duplicates in the stream, which the idempotent insert drops.
                     self.breaker.failed()
-                    for entry, _ in batch:
-                        self.spool.append(entry)
+                    for line, _ in batch:
+                        self.spool.append(line)
                 except Exception as unexpected:  # a bug: the requests waiting should see it
                     error = unexpected
                 for _, future in batch:
@@ -77,9 +68,10 @@ class ScanRecorder:
         finally:
             self._flusher = None
 
-    async def _append(self, entries: list[dict[str, str]]) -> None:
-        args: list[str | int] = [constants.SCAN_STREAM_MAXLEN, *map(encode, entries)]
-        await self._xadd_many(keys=[self.stream], args=args)
+    async def _append(self, lines: list[bytes]) -> None:
+        await self.redis.xadd(
+            self.stream, pack(lines), maxlen=constants.SCAN_STREAM_MAXLEN, approximate=True
+        )
 
     async def replay(self) -> int:
         """Move spooled scans into the stream; returns how many (0 if Redis is still down)."""

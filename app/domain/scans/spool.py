@@ -1,8 +1,9 @@
 """The local fallback for scans captured while Redis is unreachable.
 
-Each process appends to its own JSON-lines file under `<data_dir>/spool/`; a background task
-in every API process replays the files into the scan stream once Redis answers again. Entries
-keep their event id, so a file replayed twice (a crash mid-replay) stores each scan once.
+Each process appends to its own file under `<data_dir>/spool/`, one scan per line exactly as
+the stream carries it (app/domain/scans/stream.py); a background task in every API process
+replays the files into the scan stream once Redis answers again. Scans keep their event id,
+so a file replayed twice (a crash mid-replay) stores each scan once.
 
 Durability: every line is flushed to the operating system as it is written, so a crash of the
 process loses nothing; an fsync per scan would cost a disk round trip per redirect, so a
@@ -11,13 +12,14 @@ power cut can lose the last seconds of spooled scans. That is the trade-off chos
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import IO
+
+from app.domain.scans.stream import decode
 
 log = logging.getLogger("qrforge.spool")
 
@@ -29,17 +31,17 @@ class Spool:
     def __init__(self, directory: Path, pid: int | None = None) -> None:
         self.directory = directory
         self.pid = os.getpid() if pid is None else pid
-        self._file: IO[str] | None = None
+        self._file: IO[bytes] | None = None
 
     @property
     def path(self) -> Path:
         return self.directory / f"scans-{self.pid}{ACTIVE_SUFFIX}"
 
-    def append(self, entry: dict[str, str]) -> None:
+    def append(self, line: bytes) -> None:
         if self._file is None:
             self.directory.mkdir(parents=True, exist_ok=True)
-            self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - kept open
-        self._file.write(json.dumps(entry, separators=(",", ":")) + "\n")
+            self._file = open(self.path, "ab")  # noqa: SIM115 - kept open
+        self._file.write(line + b"\n")
         self._file.flush()
 
     def close(self) -> None:
@@ -50,10 +52,8 @@ class Spool:
     def pending(self) -> bool:
         return self.directory.is_dir() and any(self._replayable())
 
-    async def replay(
-        self, send: Callable[[list[dict[str, str]]], Awaitable[None]], batch: int
-    ) -> int:
-        """Hand every spooled entry to `send` in batches; returns how many were sent.
+    async def replay(self, send: Callable[[list[bytes]], Awaitable[None]], batch: int) -> int:
+        """Hand every spooled scan line to `send` in batches; returns how many were sent.
 
         A file is deleted only after all of it was sent; if `send` raises (Redis gone
         again), the file stays and the next replay sends it again, duplicates included.
@@ -92,17 +92,17 @@ class Spool:
         return target
 
 
-def _read(path: Path) -> Iterator[dict[str, str]]:
-    with open(path, encoding="utf-8") as file:
+def _read(path: Path) -> Iterator[bytes]:
+    with open(path, "rb") as file:
         for number, line in enumerate(file, 1):
+            line = line.rstrip(b"\n")
             try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
+                decode(line)
+            except ValueError:
                 # A line cut short by a crash mid-write: the rest of the file is still good.
                 log.warning("skipping damaged line %d of %s", number, path)
                 continue
-            if isinstance(entry, dict):
-                yield {str(k): str(v) for k, v in entry.items()}
+            yield line
 
 
 def _owner(path: Path) -> int | None:
