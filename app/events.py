@@ -2,8 +2,10 @@
 
 Services emit `link.created`, `link.updated`, `link.deleted` (and later scan and bulk
 events) through an `Events` they are handed; listeners in every process (redirect caches,
-subscriptions) hear them on one pub/sub channel per deployment. Pub/sub is fire-and-forget:
-whatever must not be lost (webhook deliveries) is queued as a job from here too.
+subscriptions) hear them on pub/sub, one channel per family (`link`, `scan`, `bulk`), so a
+listener hears only what it asked for: the redirect's cache is not woken by every scan.
+Pub/sub is fire-and-forget: whatever must not be lost (webhook deliveries) is queued as a
+job from here too.
 
 Why an arq job rather than a Redis stream for the durable copy: the job is written to Redis
 before `emit` returns, survives a worker restart (arq re-runs a job whose worker died), and
@@ -41,8 +43,12 @@ class Event:
     data: dict[str, Any]
 
 
-def channel(namespace: str) -> str:
-    return f"{namespace}:events"
+def channel(namespace: str, family: str) -> str:
+    return f"{namespace}:events:{family}"
+
+
+def family_of(type: str) -> str:
+    return type.partition(".")[0]  # "link.updated" -> "link"
 
 
 @dataclass
@@ -58,7 +64,7 @@ class Events:
     async def announce(self, type: str, workspace_id: int, data: dict[str, Any]) -> None:
         """Tell the listening processes (caches, subscriptions) only: no webhooks."""
         message = json.dumps({"type": type, "workspace_id": workspace_id, "data": data})
-        await self.redis.publish(channel(self.namespace), message)
+        await self.redis.publish(channel(self.namespace, family_of(type)), message)
 
     async def _queue_for_webhooks(self, type: str, workspace_id: int, data: dict[str, Any]) -> None:
         event_id = secrets.token_hex(12)
@@ -75,10 +81,11 @@ class Events:
             _queue_name=constants.key(constants.QUEUE, self.namespace),
         )
 
-    async def listen(self) -> AsyncGenerator[Event, None]:
-        """Every event emitted by any process from now on, until the caller stops iterating."""
+    async def listen(self, *families: str) -> AsyncGenerator[Event, None]:
+        """Every event of these families emitted by any process from now on, until the
+        caller stops iterating."""
         pubsub = self.redis.pubsub()
-        await pubsub.subscribe(channel(self.namespace))
+        await pubsub.subscribe(*(channel(self.namespace, family) for family in families))
         try:
             async for message in pubsub.listen():
                 if message["type"] == "message":

@@ -7,6 +7,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -21,9 +22,10 @@ from app.http.exports import export_scans
 from app.http.graphql import GraphQLApp
 from app.http.health import healthz
 from app.http.images import code_image_endpoint, new_render_pool, static_qr
-from app.http.metrics import Metrics, MetricsMiddleware, RedirectFastPath, metrics
+from app.http.metrics import Metrics, MetricsMiddleware, metrics
+from app.http.openapi import openapi
 from app.http.problems import problem
-from app.http.redirect import redirect, serve_redirects
+from app.http.redirect import RedirectFastPath, redirect, serve_redirects
 from app.services import open_services
 from app.settings import Settings
 
@@ -50,6 +52,23 @@ class RequestId:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+class Qrforge(Starlette):
+    """The API's Starlette app, with one short road: scans of printed codes (/r/{slug}) go
+    to the redirect before the router and every middleware (see RedirectFastPath)."""
+
+    def __init__(self, fast_path: RedirectFastPath, **options: Any) -> None:
+        super().__init__(**options)
+        self.fast_path = fast_path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        slug = self.fast_path.slug(scope)
+        if slug is None:
+            await super().__call__(scope, receive, send)
+            return
+        scope["app"] = self
+        await self.fast_path(scope, receive, send, slug)
 
 
 async def unexpected(request: Request, error: Exception) -> Response:
@@ -82,8 +101,11 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Starlette:
                         await worker_task
 
     graphql = GraphQLApp(build_schema(introspection=settings.introspection))
-    app = Starlette(
+    measured = Metrics()
+    app = Qrforge(
+        RedirectFastPath(redirect, measured),
         routes=[
+            # Served by the fast path (Qrforge.__call__); listed for the routes' sake.
             Route("/r/{slug}", redirect, methods=["GET", "HEAD", "POST"]),
             Route("/healthz", healthz),
             Route("/export/scans.csv", export_scans),
@@ -91,6 +113,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Starlette:
             Route("/qr/{name}", code_image_endpoint, methods=["GET", "HEAD"]),
             Route("/api/qr", static_qr, methods=["GET", "POST"]),
             Route("/metrics", metrics),
+            Route("/openapi.json", openapi),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
         ],
@@ -104,8 +127,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Starlette:
     )
     app.add_middleware(Authenticate)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.state.metrics = Metrics()
-    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.state.metrics = measured
+    app.add_middleware(MetricsMiddleware, metrics=measured)
     app.add_middleware(RequestId)
-    app.add_middleware(RedirectFastPath, endpoint=redirect, metrics=app.state.metrics)
     return app

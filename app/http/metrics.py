@@ -1,16 +1,21 @@
 """GET /metrics: Prometheus text for this process.
 
 Requests are counted by the kind of endpoint, not by path, so a million slugs stay a
-handful of series.
+handful of series. The counts live in plain dicts and become Prometheus families only when
+scraped: recording a request is a few dict updates, not prometheus_client's locked metric
+objects, because the redirect records millions of them.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from bisect import bisect_left
+from collections import Counter, defaultdict
+from collections.abc import Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily, Metric
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,6 +24,8 @@ ENDPOINTS = (
     ("/r/", "redirect"), ("/graphql", "graphql"), ("/qr/", "image"), ("/api/qr", "render"),
     ("/export/", "export"), ("/bulk/", "bulk"), ("/healthz", "health"), ("/metrics", "metrics"),
 )  # fmt: skip
+# Upper bounds of the latency histogram, in seconds.
+BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
 
 def endpoint_of(path: str) -> str:
@@ -26,17 +33,43 @@ def endpoint_of(path: str) -> str:
 
 
 class Metrics:
+    """This process's request counts and latencies, and their Prometheus collector."""
+
     def __init__(self) -> None:
+        self.requests: Counter[tuple[str, int]] = Counter()  # (endpoint, status) -> requests
+        # endpoint -> requests per latency bucket (the last one past every bound)
+        self.buckets: dict[str, list[int]] = {}
+        self.seconds: defaultdict[str, float] = defaultdict(float)  # endpoint -> total latency
         self.registry = CollectorRegistry()
-        self.requests = Counter(
-            "qrforge_http_requests", "HTTP requests answered", ["endpoint", "status"],
-            registry=self.registry,
-        )  # fmt: skip
-        self.latency = Histogram(
-            "qrforge_http_request_seconds", "Time to the response's first byte", ["endpoint"],
-            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
-            registry=self.registry,
-        )  # fmt: skip
+        self.registry.register(self)
+
+    def observe(self, endpoint: str, status: int, seconds: float) -> None:
+        self.requests[endpoint, status] += 1
+        buckets = self.buckets.get(endpoint)
+        if buckets is None:
+            buckets = self.buckets[endpoint] = [0] * (len(BUCKETS) + 1)
+        buckets[bisect_left(BUCKETS, seconds)] += 1  # bounds are inclusive: le="0.005"
+        self.seconds[endpoint] += seconds
+
+    def collect(self) -> Iterator[Metric]:
+        requests = CounterMetricFamily(
+            "qrforge_http_requests", "HTTP requests answered", labels=["endpoint", "status"]
+        )
+        for (endpoint, status), count in sorted(self.requests.items()):
+            requests.add_metric([endpoint, str(status)], count)
+        yield requests
+        latency = HistogramMetricFamily(
+            "qrforge_http_request_seconds",
+            "Time to the response's first byte",
+            labels=["endpoint"],
+        )
+        for endpoint, counts in sorted(self.buckets.items()):
+            cumulative, total = [], 0
+            for bound, count in zip((*map(str, BUCKETS), "+Inf"), counts, strict=True):
+                total += count
+                cumulative.append((bound, total))
+            latency.add_metric([endpoint], cumulative, sum_value=self.seconds[endpoint])
+        yield latency
 
 
 class MetricsMiddleware:
@@ -53,48 +86,10 @@ class MetricsMiddleware:
 
         async def observe(message: Message) -> None:
             if message["type"] == "http.response.start":
-                self.metrics.latency.labels(endpoint).observe(time.perf_counter() - started)
-                self.metrics.requests.labels(endpoint, str(message["status"])).inc()
+                self.metrics.observe(endpoint, message["status"], time.perf_counter() - started)
             await send(message)
 
         await self.app(scope, receive, observe)
-
-
-class RedirectFastPath:
-    """Scans take the short road: /r/{slug} goes straight to the redirect endpoint, past the
-    router and the API's middleware (request ids, admission), which a phone following a
-    printed code needs none of. It still counts in /metrics like every other request.
-
-    Added last, it is the outermost middleware, inside only Starlette's error handler.
-    """
-
-    def __init__(self, app: ASGIApp, endpoint: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
-        self.endpoint = endpoint
-        self.latency = metrics.latency.labels("redirect")
-        self.requests = metrics.requests
-        self.counters: dict[int, Any] = {}
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope.get("path", "")
-        slug = path[3:]
-        if not path.startswith("/r/") or not slug or "/" in slug or scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        scope["path_params"] = {"slug": slug}
-        started = time.perf_counter()
-
-        async def observe(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                self.latency.observe(time.perf_counter() - started)
-                status = message["status"]
-                counter = self.counters.get(status)
-                if counter is None:
-                    counter = self.counters[status] = self.requests.labels("redirect", str(status))
-                counter.inc()
-            await send(message)
-
-        await self.endpoint(scope, receive, observe)
 
 
 async def metrics(request: Request) -> Response:

@@ -57,3 +57,21 @@ async def test_rest_masks_unexpected_errors_as_problem_json(
     assert response.json()["code"] == "INTERNAL" and response.json()["requestId"] == "req-77"
     assert SECRET not in response.text and "Traceback" not in response.text
     assert any("req-77" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+async def test_redirect_masks_unexpected_errors_and_counts_them(
+    app, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, caplog
+) -> None:
+    async def broken(visit: object) -> None:
+        raise RuntimeError(SECRET)
+
+    monkeypatch.setattr(app.state.redirector, "visit", broken)
+    with caplog.at_level(logging.ERROR, logger="qrforge.redirect"):
+        response = await client.get("/r/some-slug")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "INTERNAL"
+    assert SECRET not in response.text and "Traceback" not in response.text
+    assert any(r.exc_info and "/r/some-slug" in r.getMessage() for r in caplog.records)
+    metrics = (await client.get("/metrics")).text
+    assert 'qrforge_http_requests_total{endpoint="redirect",status="500"} 1.0' in metrics

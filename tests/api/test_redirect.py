@@ -189,6 +189,16 @@ async def test_unlock_cookie_is_bound_to_its_link(client, gql, key) -> None:
     assert tampered.status_code == 200
 
 
+async def test_other_methods_are_405_and_record_nothing(app, client, gql, key) -> None:
+    link = await make_link(gql, key)
+    for method in ("PUT", "DELETE", "PATCH", "OPTIONS"):
+        response = await client.request(method, f"/r/{link['slug']}")
+        assert response.status_code == 405, method
+        assert response.headers["allow"] == "GET, HEAD, POST"
+        assert response.json()["code"] == "METHOD_NOT_ALLOWED"
+    assert await streamed_scans(app) == []
+
+
 async def test_unknown_slug_post_is_404(client) -> None:
     response = await client.post("/r/nothing-here", data={"password": "x"})
     assert response.status_code == 404

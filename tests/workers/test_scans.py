@@ -128,7 +128,7 @@ async def test_scan_created_is_published_for_new_scans_only(app, client, gql, ke
     ready = asyncio.Event()
 
     async def listen() -> None:
-        stream = services.events.listen()
+        stream = services.events.listen("scan")
         first = asyncio.ensure_future(stream.__anext__())
         await asyncio.sleep(0.1)  # subscribed by now
         ready.set()

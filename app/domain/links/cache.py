@@ -123,7 +123,7 @@ class LinkCache:
         """Evict links as their events arrive, until cancelled; survives Redis restarts."""
         while True:
             try:
-                async for event in events.listen():
+                async for event in events.listen("link"):
                     if event.type not in LINK_EVENTS:
                         continue
                     slugs = {event.data.get("slug"), event.data.get("old_slug")}

@@ -64,7 +64,7 @@ class Subscription:
     ) -> AsyncGenerator[BulkJob, None]:
         """The job now, then after every batch, and once at the end."""
         workspace_id, pk = info.context.workspace_id, pk_of(id, "BulkJob") or -1
-        events = info.context.services.events.listen()
+        events = info.context.services.events.listen("bulk")
         try:
             job = await BulkJobModel.get_or_none(id=pk, workspace_id=workspace_id)
             if job is None:
