@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from workers import constants
+
 
 class SettingsError(Exception):
     pass
@@ -37,6 +39,10 @@ class Settings:
     # hundreds of times a minute, so the per-slug cap is high.
     redirect_misses_per_minute: int = 60
     redirect_per_slug_per_minute: int = 600
+    # Seconds a job may run. arq hands the job of a worker that died to another worker only
+    # once the longest of these plus 10 s has passed, so they also bound that wait.
+    job_timeout: int = constants.JOB_TIMEOUT
+    bulk_job_timeout: int = constants.BULK_JOB_TIMEOUT
 
     @property
     def embedded_redis(self) -> bool:
@@ -80,6 +86,8 @@ class Settings:
             redirect_per_slug_per_minute=_int(
                 env, "QRFORGE_REDIRECT_PER_SLUG_PER_MINUTE", cls.redirect_per_slug_per_minute
             ),
+            job_timeout=_int(env, "QRFORGE_JOB_TIMEOUT", cls.job_timeout),
+            bulk_job_timeout=_int(env, "QRFORGE_BULK_JOB_TIMEOUT", cls.bulk_job_timeout),
         )
 
     def with_secret_key(self) -> Settings:

@@ -29,11 +29,19 @@ def test_postgresql_spelling_is_accepted() -> None:
         ("QRFORGE_ALLOW_PRIVATE_TARGETS", "maybe"),
         ("QRFORGE_GEOIP_DB", "/nonexistent/file.mmdb"),
         ("QRFORGE_REDIS_NAMESPACE", "has space"),
+        ("QRFORGE_BULK_JOB_TIMEOUT", "0"),
     ],
 )
 def test_a_bad_value_names_its_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})
+
+
+def test_job_timeouts_are_read() -> None:
+    env = {"QRFORGE_JOB_TIMEOUT": "5", "QRFORGE_BULK_JOB_TIMEOUT": "15"}
+    settings = Settings.from_env(env)
+    assert (settings.job_timeout, settings.bulk_job_timeout) == (5, 15)
+    assert Settings.from_env({}).bulk_job_timeout == 600
 
 
 def test_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:

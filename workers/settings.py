@@ -23,16 +23,21 @@ async def ping(ctx: dict[str, Any]) -> str:
     return "pong"
 
 
-FUNCTIONS: list[Any] = [
-    ping,
-    # Webhook jobs are many and their rows say what happened: no arq results to keep.
-    func(webhooks.dispatch_event, keep_result=0),
-    func(webhooks.deliver_webhook, keep_result=0),
-    # Render jobs only warm a cache: nothing to keep, and a failure is retried by a request.
-    func(render_jobs.render_code, keep_result=0, max_tries=2),
-    func(render_jobs.render_design, keep_result=0),
-    func(bulk.run_bulk_job, timeout=constants.BULK_JOB_TIMEOUT, max_tries=constants.BULK_JOB_TRIES),
-]
+def functions(settings: Settings) -> list[Any]:
+    return [
+        ping,
+        # Webhook jobs are many and their rows say what happened: no arq results to keep.
+        func(webhooks.dispatch_event, keep_result=0),
+        func(webhooks.deliver_webhook, keep_result=0),
+        # Render jobs only warm a cache: nothing to keep, and a failure is retried by a request.
+        func(render_jobs.render_code, keep_result=0, max_tries=2),
+        func(render_jobs.render_design, keep_result=0),
+        func(
+            bulk.run_bulk_job,
+            timeout=settings.bulk_job_timeout,
+            max_tries=constants.BULK_JOB_TRIES,
+        ),
+    ]
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -48,7 +53,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 def build_worker(services: Services, **options: Any) -> Worker:
     """A worker that uses clients the caller already holds."""
     return Worker(
-        functions=FUNCTIONS,
+        functions=functions(services.settings),
         queue_name=services.queue_name,
         redis_pool=services.redis,
         # A burst run only drains the job queue; scan ingestion is for long-lived workers.
@@ -56,7 +61,8 @@ def build_worker(services: Services, **options: Any) -> Worker:
         on_startup=startup,
         on_shutdown=shutdown,
         max_tries=constants.MAX_TRIES,
-        job_timeout=constants.JOB_TIMEOUT,
+        # A job whose worker died runs again elsewhere once the longest timeout + 10 s passed.
+        job_timeout=services.settings.job_timeout,
         **options,
     )
 
