@@ -145,6 +145,9 @@ class RedirectEndpoint:
             return
         query = scope["query_string"].decode("latin-1")
         if method == "POST":
+            if (wait := await guard.password_attempt(ip, slug)) is not None:
+                await _too_many(wait)(scope, receive, send)
+                return
             await self.unlock(scope, receive, send, slug, query)
             return
         decision = await redirector.visit(

@@ -16,6 +16,9 @@ from redis.exceptions import RedisError
 from app.security.ratelimit import RateLimiter
 
 MAX_KEYS = 100_000
+# Password attempts one client may make on one link: plenty for a person who mistypes, far
+# too few to guess with (argon2 already makes each attempt cost ~100 ms of our CPU).
+PASSWORD_ATTEMPTS_PER_MINUTE = 10
 
 
 class Throttle:
@@ -56,20 +59,22 @@ class RedirectGuard:
     Misses (unknown slugs) count per client IP in Redis, across every replica; a client
     over its miss budget is refused everything for as long as the limiter says, which this
     process remembers itself, so a valid scan pays a dict lookup, not a Redis round trip.
-    Requests for one slug from one client are capped here, per process.
+    Requests for one slug from one client are capped here, per process. Password attempts
+    count per client and link in Redis (here, per process, while Redis is down).
     """
 
     def __init__(
         self,
-        misses: RateLimiter,
+        limiter: RateLimiter,
         misses_per_minute: int,
         per_slug_per_minute: int,
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.misses = misses
+        self.limiter = limiter
         self.misses_per_minute = misses_per_minute
         self.per_slug = Throttle(per_slug_per_minute, clock=clock)
+        self.attempts = Throttle(PASSWORD_ATTEMPTS_PER_MINUTE, clock=clock)
         self.clock = clock
         self.blocked: dict[str, float] = {}  # client IP -> refused until (clock time)
 
@@ -92,10 +97,18 @@ class RedirectGuard:
         if ip is None:
             return
         try:
-            decision = await self.misses.hit(f"miss:{ip}", self.misses_per_minute)
+            decision = await self.limiter.hit(f"miss:{ip}", self.misses_per_minute)
         except (RedisError, OSError):
             return  # without Redis, misses go uncounted rather than scans refused
         if not decision.allowed:
             if len(self.blocked) >= MAX_KEYS:
                 self.blocked.clear()
             self.blocked[ip] = self.clock() + decision.retry_after
+
+    async def password_attempt(self, ip: str | None, slug: str) -> float | None:
+        """Seconds the client should wait before trying this link's password again, or None."""
+        try:
+            decision = await self.limiter.hit(f"password:{ip}:{slug}", PASSWORD_ATTEMPTS_PER_MINUTE)
+        except (RedisError, OSError):
+            return None if self.attempts.allow((ip, slug)) else 60 / PASSWORD_ATTEMPTS_PER_MINUTE
+        return None if decision.allowed else decision.retry_after

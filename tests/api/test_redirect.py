@@ -10,6 +10,7 @@ import httpx
 
 from app.domain.scans.models import Scan
 from app.domain.scans.stream import decode, unpack
+from app.security.throttle import PASSWORD_ATTEMPTS_PER_MINUTE
 from workers import constants
 
 CREATE = """
@@ -197,6 +198,31 @@ async def test_other_methods_are_405_and_record_nothing(app, client, gql, key) -
         assert response.headers["allow"] == "GET, HEAD, POST"
         assert response.json()["code"] == "METHOD_NOT_ALLOWED"
     assert await streamed_scans(app) == []
+
+
+async def test_password_guessing_is_capped_per_client_and_link(app, gql, key) -> None:
+    def from_ip(ip: str) -> httpx.ASGITransport:
+        return httpx.ASGITransport(app=app, client=(ip, 40000))
+
+    for slug in ("locked", "also-locked"):
+        await make_link(gql, key, slug=slug, password="right-one")
+    async with (
+        httpx.AsyncClient(transport=from_ip("203.0.113.9"), base_url="http://t") as guesser,
+        httpx.AsyncClient(transport=from_ip("198.51.100.11"), base_url="http://t") as owner,
+    ):
+        statuses = [
+            (await guesser.post("/r/locked", data={"password": f"guess-{i}"})).status_code
+            for i in range(PASSWORD_ATTEMPTS_PER_MINUTE)
+        ]
+        assert statuses == [403] * PASSWORD_ATTEMPTS_PER_MINUTE
+        refused = await guesser.post("/r/locked", data={"password": "right-one"})
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+        assert "set-cookie" not in refused.headers  # the right password, too late: no unlock
+        assert (await guesser.get("/r/locked")).status_code == 200  # the form still shows
+        other_link = await guesser.post("/r/also-locked", data={"password": "right-one"})
+        assert other_link.status_code == 303
+        unlocked = await owner.post("/r/locked", data={"password": "right-one"})
+        assert unlocked.status_code == 303 and "qrforge_unlock" in unlocked.headers["set-cookie"]
 
 
 async def test_unknown_slug_post_is_404(client) -> None:
