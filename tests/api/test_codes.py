@@ -381,3 +381,29 @@ async def test_codes_quota_refuses_creation_but_not_a_dry_run(gql, key) -> None:
                            data={"url": "https://example.com"})  # fmt: skip
     assert dynamic["userErrors"][0]["code"] == "QUOTA_EXCEEDED"
     assert await QrCodeModel.all().count() == 1 and await LinkModel.all().count() == 0
+
+
+async def test_a_dynamic_code_checks_its_link_once(client, gql, key, monkeypatch) -> None:
+    from app.domain.links import services as link_services
+
+    hashed: list[str] = []
+    real_hash = link_services.hash_password
+
+    def counting_hash(password: str) -> str:
+        hashed.append(password)
+        return real_hash(password)
+
+    monkeypatch.setattr(link_services, "hash_password", counting_hash)
+    payload = await create(
+        gql,
+        key,
+        name="Door",
+        kind="DYNAMIC",
+        dataType="URL",
+        data={"url": "https://example.com/door"},
+        link={"destination": "https://example.com/door", "slug": "door-1", "password": "open-up"},
+    )
+    assert payload["userErrors"] == []
+    assert hashed == ["open-up"]  # argon2 once, not once to check and once to save
+    form = await client.post("/r/door-1", data={"password": "open-up"})
+    assert form.status_code == 303  # the saved hash is the one checked

@@ -23,6 +23,7 @@ from app.domain.designs.models import Design
 from app.domain.designs.services import JobQueue, clean_style, name_problem, public_problems
 from app.domain.errors import InvalidInput, NotFound, Problem
 from app.domain.links import services as links
+from app.domain.links import slugs
 from app.domain.workspaces import quotas
 from app.events import EventSink
 from app.rendering.payloads import DATA_TYPES, build_payload
@@ -146,19 +147,21 @@ async def create_code(
         return code
 
     try:
-        link = await links.create_link(workspace_id, link_fields, deps.events, dry_run=True)
+        link = await links.prepare_link(workspace_id, link_fields)
     except InvalidInput as error:
         raise InvalidInput([_link_problem(p) for p in error.problems]) from None
-    code.encoded_text = f"{short_url(deps.public_url, link.slug)}?{QR_MARKER}"
+    # A generated slug is not known before the link is saved, but its length is: the render
+    # check (before anything is saved or announced) encodes one of the same length.
+    slug = link.slug or slugs.generate()
+    code.encoded_text = f"{short_url(deps.public_url, slug)}?{QR_MARKER}"
     await _check_renders(code.encoded_text, effective, deps)
     if dry_run:
+        link.slug = slug
         code.link = link
         return code
     # No transaction around the link: its events must go out after it is committed (caches
     # and webhooks act on them), so a failed code insert removes the link instead.
-    link = await links.create_link(
-        workspace_id, link_fields, deps.events, check_quota=deps.check_quotas
-    )
+    await links.save_new_link(link, deps.events, check_quota=deps.check_quotas)
     code.encoded_text = f"{short_url(deps.public_url, link.slug)}?{QR_MARKER}"
     code.link = link
     try:

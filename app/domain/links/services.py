@@ -120,17 +120,28 @@ async def create_link(
     """Create a link from the fields given (Python names of CreateLinkInput).
 
     `check_quota=False` is for callers that checked the quota for a whole batch (bulk)."""
-    if "destination" not in given:
-        raise InvalidInput.one("INVALID_URL", "A destination URL is required.", ("destination",))
-    values = await _clean(workspace_id, given, current=None)
-    link = Link(workspace_id=workspace_id, **values)
+    link = await prepare_link(workspace_id, given)
     if dry_run:
         link.slug = link.slug or slugs.generate()
         return link
+    return await save_new_link(link, events, check_quota=check_quota)
+
+
+async def prepare_link(workspace_id: int, given: Mapping[str, Any]) -> Link:
+    """The link the fields describe, checked (and its password hashed) but not saved; its
+    slug is None unless one was asked for."""
+    if "destination" not in given:
+        raise InvalidInput.one("INVALID_URL", "A destination URL is required.", ("destination",))
+    values = await _clean(workspace_id, given, current=None)
+    return Link(workspace_id=workspace_id, **values)
+
+
+async def save_new_link(link: Link, events: EventSink, *, check_quota: bool = True) -> Link:
+    """Save a prepared link, with a generated slug unless it has one, and announce it."""
     if check_quota:
-        await quotas.ensure_room_for_links(workspace_id)
-    await _save_new(link, custom_slug="slug" in values)
-    await events.emit("link.created", workspace_id, link_event(link))
+        await quotas.ensure_room_for_links(link.workspace_id)
+    await _save_new(link, custom_slug=link.slug is not None)
+    await events.emit("link.created", link.workspace_id, link_event(link))
     return link
 
 
