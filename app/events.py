@@ -17,7 +17,9 @@ is derived from the event id, so it is queued once, and `dispatch_event` is idem
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import secrets
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
@@ -25,9 +27,14 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from workers import constants
 
+log = logging.getLogger("qrforge.events")
+
+# Seconds between a lost subscription and the next try.
+RESUBSCRIBE_DELAY = 0.5
 # The events webhooks can subscribe to; only these are queued (durably) for delivery.
 WEBHOOK_EVENTS = ("scan.created", "link.created", "link.updated", "link.deleted", "bulk.completed")
 
@@ -93,6 +100,17 @@ class Events:
                     yield Event(body["type"], body["workspace_id"], body["data"])
         finally:
             await pubsub.aclose()
+
+    async def follow(self, *families: str) -> AsyncGenerator[Event, None]:
+        """Like `listen`, but it outlives a dropped connection (a Redis restart): it subscribes
+        again after a moment. Events emitted while it was away are not heard."""
+        while True:
+            try:
+                async for event in self.listen(*families):
+                    yield event
+            except (RedisError, OSError):
+                log.warning("event subscription to %s lost; subscribing again", families)
+                await asyncio.sleep(RESUBSCRIBE_DELAY)
 
 
 class NoEvents:

@@ -139,3 +139,25 @@ async def test_scans_reach_subscribers_of_another_api_process(
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
     assert heard[0]["link"]["slug"] == link["slug"] and heard[0]["source"] == "LINK"
+
+
+async def test_scan_recorded_survives_a_dropped_redis_connection(app, client, gql, key) -> None:
+    link = await make_link(gql, key)
+    heard: list[dict] = []
+    redis = app.state.services.redis
+    async with serve(app) as port:
+        task = asyncio.create_task(collect(port, key, link["id"], heard))
+        await asyncio.sleep(SUBSCRIBED)
+        await client.get(f"/r/{link['slug']}")
+        await ingest(app)
+        await until(lambda: len(heard) == 1)
+        # Redis drops every pub/sub connection, as a restart or a failover would.
+        assert await redis.execute_command("CLIENT", "KILL", "TYPE", "pubsub") >= 1
+        await asyncio.sleep(SUBSCRIBED + 0.5)  # the feed has subscribed again
+        await client.get(f"/r/{link['slug']}?qr=1")
+        await ingest(app)
+        await until(lambda: len(heard) == 2)
+        assert not task.done()  # the client never saw an error
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert [s["source"] for s in heard] == ["LINK", "QR"]

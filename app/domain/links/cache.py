@@ -18,14 +18,12 @@ from redis.asyncio import Redis
 from app.domain.breaker import REDIS_DOWN, RedisBreaker
 from app.domain.links.models import Link
 from app.domain.links.resolve import ResolvedLink
-from app.events import Events
+from app.events import RESUBSCRIBE_DELAY, Events
 from workers import constants
 
 log = logging.getLogger("qrforge.links")
 
 LINK_EVENTS = ("link.created", "link.updated", "link.deleted")
-# Between attempts to re-subscribe while Redis is down.
-RESUBSCRIBE_DELAY = 0.5
 
 
 class LinkCache:

@@ -56,11 +56,12 @@ class Subscription:
     async def scan_recorded(
         self, info: Info, link_id: strawberry.ID | None = None
     ) -> AsyncGenerator[Scan, None]:
-        """Scans of the workspace as they are stored (of one link, when given)."""
+        """Scans of the workspace as they are stored (of one link, when given). The feed
+        survives a Redis restart; scans stored during the gap are in `scans`, not here."""
         workspace_id = info.context.workspace_id
         # A malformed or foreign link id is a link with no scans: nothing ever arrives.
         link_pk = (pk_of(link_id, "Link") or -1) if link_id is not None else None
-        async for event in info.context.services.events.listen("scan"):
+        async for event in info.context.services.events.follow("scan"):
             if event.type != "scan.created" or event.workspace_id != workspace_id:
                 continue
             if link_pk is not None and event.data.get("link_id") != link_pk:
