@@ -44,6 +44,7 @@ MAX_BODY = 2_000_000  # a 1 MB logo as base64 plus the rest of a render request
 STATIC_MAX_AGE = 86400  # a static render is a pure function of its URL
 CODE_MAX_AGE = 300  # a code's look can change (design edits); the ETag makes rechecks cheap
 MAX_ID_DIGITS = 18
+MAX_PK = 2**63 - 1  # a BIGINT: a larger id names nothing, and the database refuses it
 
 
 def new_render_pool() -> ThreadPoolExecutor:
@@ -73,17 +74,22 @@ def invalid(error: InvalidInput, status: int = 422) -> Response:
     )
 
 
+def _digits(value: str) -> bool:
+    return value.isascii() and value.isdigit()  # "²".isdigit() too, and int() refuses it
+
+
 def _code_pk(stem: str) -> int | None:
-    if stem.isdigit() and len(stem) <= MAX_ID_DIGITS:
+    if _digits(stem) and len(stem) <= MAX_ID_DIGITS:
         return int(stem)
-    return pk_of(stem, "QrCode")
+    pk = pk_of(stem, "QrCode")
+    return pk if pk is not None and 0 < pk <= MAX_PK else None
 
 
 def _size(request: Request) -> int | None | Response:
     raw = request.query_params.get("size")
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or len(raw) > 5:
+    if not _digits(raw) or len(raw) > 5:
         return problem(400, "size must be a whole number of pixels.", code="INVALID_SIZE")
     return int(raw)
 
@@ -202,7 +208,7 @@ def _get_input(request: Request) -> dict[str, Any] | InvalidInput:
         "data": {"url": data} if url else {"text": data},
         "format": query.get("format", "PNG"),
         "style": style or None,
-        "size": int(size) if size and size.isdigit() and len(size) <= 5 else size,
+        "size": int(size) if size and _digits(size) and len(size) <= 5 else size,
     }
 
 
@@ -223,11 +229,11 @@ async def _post_input(request: Request) -> dict[str, Any] | InvalidInput | Respo
             "UNKNOWN_FIELD", f"unknown fields {unknown}; expected {', '.join(POST_KEYS)}",
             (str(unknown[0]),),
         )  # fmt: skip
-    style = given.get("style")
+    style, fmt = given.get("style"), given.get("format", "PNG")
     return {
         "data_type": given.get("dataType"),
         "data": given.get("data"),
-        "format": given.get("format", "PNG"),
+        "format": fmt if isinstance(fmt, str) else None,  # an object or list is unhashable
         "style": _snake_keys(style) if isinstance(style, dict) else style,
         "size": given.get("size"),
     }
