@@ -1,11 +1,19 @@
-"""The bulk job: one arq job per BulkJob, carrying only its id."""
+"""The bulk job: one arq job per BulkJob, carrying only its id, and the sweep that ends jobs
+nothing is left to run."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from arq.jobs import Job, JobStatus
+from arq.worker import Retry
+
 from app.domain.bulk import runner
+from app.domain.bulk.services import run_job_id
 from app.domain.codes.logos import CachedLogos
 from app.domain.codes.services import CodeDeps
 from app.events import Events
@@ -13,6 +21,11 @@ from app.graphql.relay import to_global_id
 from app.services import Services
 from workers import constants
 from workers.pool import render_many
+
+log = logging.getLogger("qrforge.bulk")
+
+# arq has nothing left to run: the job ended (a failure arq did not retry), or it is gone.
+NOTHING_LEFT = (JobStatus.complete, JobStatus.not_found)
 
 
 @dataclass(frozen=True)
@@ -41,4 +54,39 @@ async def run_bulk_job(ctx: dict[str, Any], job_id: int) -> None:
         render_many=render_many,
         global_id=lambda type_name, pk: str(to_global_id(type_name, pk)),
     )
-    await runner.run(job_id, deps, last_try=ctx.get("job_try", 1) >= constants.BULK_JOB_TRIES)
+    job_try: int = ctx.get("job_try", 1)
+    last_try = job_try >= constants.BULK_JOB_TRIES
+    try:
+        # Before arq's time-out (see BULK_JOB_TIMEOUT_SLACK), so running out of time is
+        # retried like any other failure.
+        async with asyncio.timeout(services.settings.bulk_job_timeout):
+            await runner.run(job_id, deps, last_try=last_try)
+    except Exception as error:  # a cancelled job (worker shutdown) is rerun by arq as it is
+        if last_try:
+            raise  # the runner has marked the job FAILED
+        # arq would end the job for good on any other exception, leaving it RUNNING.
+        log.warning("bulk job %s failed on try %d; it will resume", job_id, job_try, exc_info=True)
+        raise Retry(defer=job_try * constants.BULK_JOB_RETRY_DELAY) from error
+
+
+async def sweep_bulk_jobs(ctx: dict[str, Any]) -> int:
+    """Mark FAILED the unfinished jobs arq has nothing left to run for; returns how many.
+
+    A worker that dies on the last try leaves its job RUNNING: arq then ends the arq job
+    ("max retries exceeded") without calling `run_bulk_job`.
+    """
+    services: Services = ctx["services"]
+    before = datetime.now(UTC) - timedelta(seconds=constants.BULK_SWEEP_GRACE)
+    swept = 0
+    for job in await runner.unfinished_before(before):
+        arq_job = Job(
+            run_job_id(services.settings.redis_namespace, job.id),
+            services.redis,
+            _queue_name=services.queue_name,
+        )
+        if await arq_job.status() in NOTHING_LEFT and await runner.mark_failed(
+            job, services.events
+        ):
+            log.warning("bulk job %s had nothing left to run it: marked FAILED", job.id)
+            swept += 1
+    return swept

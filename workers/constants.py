@@ -108,3 +108,18 @@ RENDER_THREADS = 2
 # ride out a worker restart: a rerun resumes where the last committed batch left off.
 BULK_JOB_TIMEOUT = 600
 BULK_JOB_TRIES = 3
+# The arq job id of a bulk job, from its BulkJob id: the sweeper can ask arq about the job.
+BULK_JOB_ID = "{ns}:bulk:{job}"
+# A try that raised (or ran out of time) runs again after job_try times this: arq only reruns
+# a job that raises Retry. 5 s, then 10 s: a database restart is over by the third try.
+BULK_JOB_RETRY_DELAY = 5
+# A try ends itself at the bulk job timeout, then retries or marks the job FAILED; arq's own
+# time-out, which fails the arq job without either, comes this much later as a backstop.
+BULK_JOB_TIMEOUT_SLACK = 5
+# Once a minute one worker marks FAILED the unfinished bulk jobs that arq has nothing left to
+# run for (a worker that died on the last try, an enqueue that never reached Redis). The cron
+# job's name carries the namespace: arq's cron job ids are its name and a time, and deployments
+# sharing a Redis would otherwise take each other's runs.
+BULK_SWEEP_JOB = "{ns}:sweep_bulk_jobs"
+# Younger jobs are left alone: a row is stored a moment before its arq job is queued.
+BULK_SWEEP_GRACE = 60

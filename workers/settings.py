@@ -10,6 +10,7 @@ import asyncio
 from contextlib import AsyncExitStack, suppress
 from typing import Any
 
+from arq.cron import CronJob, cron
 from arq.worker import Worker, func
 
 from app.services import Services, open_services
@@ -34,10 +35,15 @@ def functions(settings: Settings) -> list[Any]:
         func(render_jobs.render_design, keep_result=0),
         func(
             bulk.run_bulk_job,
-            timeout=settings.bulk_job_timeout,
+            timeout=settings.bulk_job_timeout + constants.BULK_JOB_TIMEOUT_SLACK,
             max_tries=constants.BULK_JOB_TRIES,
         ),
     ]
+
+
+def cron_jobs(settings: Settings) -> list[CronJob]:
+    sweep = constants.key(constants.BULK_SWEEP_JOB, settings.redis_namespace)
+    return [cron(bulk.sweep_bulk_jobs, name=sweep, second=0)]  # every minute
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -52,12 +58,15 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 def build_worker(services: Services, **options: Any) -> Worker:
     """A worker that uses clients the caller already holds."""
+    # A burst run only drains the job queue; the sweep and scan ingestion are for long-lived
+    # workers (a burst run that crossed a minute would queue the sweep, then wait for it).
+    burst = options.get("burst", False)
     return Worker(
         functions=functions(services.settings),
+        cron_jobs=[] if burst else cron_jobs(services.settings),
         queue_name=services.queue_name,
         redis_pool=services.redis,
-        # A burst run only drains the job queue; scan ingestion is for long-lived workers.
-        ctx={"services": services, "ingest_scans": not options.get("burst", False)},
+        ctx={"services": services, "ingest_scans": not burst},
         on_startup=startup,
         on_shutdown=shutdown,
         max_tries=constants.MAX_TRIES,

@@ -31,8 +31,9 @@ from app.domain.links.models import Link
 from app.graphql.relay import to_global_id
 from app.settings import Settings
 
-# The in-progress key of a dead worker's job then lasts 15 + 10 s, so the rerun starts about
-# 25 s after the first run did. The rerun takes about 3 s on an idle machine: 15 s leaves room.
+# The in-progress key of a dead worker's job then lasts 15 + 5 (BULK_JOB_TIMEOUT_SLACK) + 10 s,
+# so the rerun starts about 30 s after the first run did. The rerun takes about 3 s on an idle
+# machine: 15 s leaves room.
 JOB_TIMEOUT, BULK_JOB_TIMEOUT = 5, 15
 ITEMS = 3 * BATCH  # the worker is killed after the first batch, the second still to commit
 

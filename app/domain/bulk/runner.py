@@ -31,6 +31,7 @@ from app.domain.workspaces import quotas
 from app.events import EventSink
 
 BATCH = 100  # codes per transaction and per progress update
+UNFINISHED = ("QUEUED", "RUNNING")
 MANIFEST = ("index", "id", "name", "kind", "dataType", "shortUrl", "destination", "file")
 EXTENSIONS = {"PNG": "png", "SVG": "svg", "JPEG": "jpeg", "PDF": "pdf"}
 
@@ -58,13 +59,13 @@ async def run(job_id: int, deps: BulkDeps, *, last_try: bool = True) -> None:
     if job.status == "QUEUED":
         job.status, job.started_at = "RUNNING", datetime.now(UTC)
         await job.save(update_fields=["status", "started_at"])
-        await _progress(job, deps)
+        await _progress(job, deps.events)
     rendering: list[asyncio.Task[dict[int, bytes | str]]] = []
     try:
         for start in range(0, job.total, BATCH):
             created = await _create_batch(job, range(start, min(start + BATCH, job.total)), deps)
             rendering.append(asyncio.create_task(_render(job, created, deps)))
-            await _progress(job, deps)
+            await _progress(job, deps.events)
         images: dict[int, bytes | str] = {}
         for done in await asyncio.gather(*rendering):
             images |= done
@@ -78,13 +79,11 @@ async def run(job_id: int, deps: BulkDeps, *, last_try: bool = True) -> None:
         for task in rendering:
             task.cancel()
         if last_try:
-            job.status, job.finished_at = "FAILED", datetime.now(UTC)
-            await job.save(update_fields=["status", "finished_at"])
-            await _progress(job, deps)
+            await mark_failed(job, deps.events)
         raise
     job.status, job.finished_at = "SUCCEEDED", datetime.now(UTC)
     await job.save(update_fields=["status", "finished_at"])
-    await _progress(job, deps)
+    await _progress(job, deps.events)
     summary = {
         "id": deps.global_id("BulkJob", job.id),
         "succeeded": job.succeeded,
@@ -92,6 +91,30 @@ async def run(job_id: int, deps: BulkDeps, *, last_try: bool = True) -> None:
         "total": job.total,
     }
     await deps.events.emit("bulk.completed", job.workspace_id, summary)
+
+
+async def mark_failed(job: BulkJob, events: EventSink) -> bool:
+    """Mark the job FAILED and announce it, unless it has finished meanwhile.
+
+    The runner's last try and the worker's sweeper both end a job this way; the update is
+    conditional so a sweep racing the runner's own end cannot overwrite SUCCEEDED.
+    """
+    now = datetime.now(UTC)
+    marked = await BulkJob.filter(id=job.id, status__in=UNFINISHED).update(
+        status="FAILED", finished_at=now
+    )
+    if not marked:
+        return False
+    job.status, job.finished_at = "FAILED", now
+    await _progress(job, events)
+    return True
+
+
+async def unfinished_before(moment: datetime) -> list[BulkJob]:
+    """Jobs created before `moment` and not finished (only what `mark_failed` needs is loaded)."""
+    return await BulkJob.filter(status__in=UNFINISHED, created_at__lt=moment).only(
+        "id", "workspace_id", "status"
+    )
 
 
 async def _create_batch(job: BulkJob, indexes: range, deps: BulkDeps) -> list[int]:
@@ -211,6 +234,6 @@ def _zip(path: Path, rows: list[dict[str, Any]], images: list[bytes | str]) -> N
     partial.replace(path)  # a reader never sees half a ZIP
 
 
-async def _progress(job: BulkJob, deps: BulkDeps) -> None:
+async def _progress(job: BulkJob, events: EventSink) -> None:
     data = {"id": job.id, "status": job.status}
-    await deps.events.emit("bulk.updated", job.workspace_id, data)
+    await events.emit("bulk.updated", job.workspace_id, data)

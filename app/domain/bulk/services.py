@@ -8,14 +8,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from tortoise.exceptions import IntegrityError
 
 from app.domain.bulk.models import BulkJob
-from app.domain.designs.services import JobQueue
 from app.domain.errors import InvalidInput, NotFound, Problem
 from app.domain.workspaces import quotas
+from app.settings import Settings
+from workers import constants
 
 MAX_ITEMS = 1000
 FORMATS = ("PNG", "SVG", "JPEG", "PDF")
@@ -24,13 +25,26 @@ MAX_IDEMPOTENCY_KEY = 100
 RUN_JOB = "run_bulk_job"
 
 
+class BulkQueue(Protocol):
+    """The process's services: the job is queued under an id of its own namespace."""
+
+    settings: Settings
+
+    async def enqueue(self, function: str, *args: Any, _job_id: str) -> None: ...
+
+
+def run_job_id(namespace: str, job_id: int) -> str:
+    """The arq job that runs the bulk job: one per job, and findable from its id alone."""
+    return constants.key(constants.BULK_JOB_ID, namespace, job=job_id)
+
+
 async def submit(
     workspace_id: int,
     items: Sequence[Mapping[str, Any]],
     fmt: str,
     size: int,
     idempotency_key: str | None,
-    queue: JobQueue,
+    queue: BulkQueue,
 ) -> BulkJob:
     """Store a job and queue it; the same idempotency key returns the same job."""
     if idempotency_key is not None:
@@ -64,7 +78,7 @@ async def submit(
         )
     except IntegrityError:  # the same key, submitted twice at once: the first one wins
         return await BulkJob.get(workspace_id=workspace_id, idempotency_key=idempotency_key)
-    await queue.enqueue(RUN_JOB, job.id)
+    await queue.enqueue(RUN_JOB, job.id, _job_id=run_job_id(queue.settings.redis_namespace, job.id))
     return job
 
 
