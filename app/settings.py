@@ -43,6 +43,10 @@ class Settings:
     # once the longest of these plus 10 s has passed, so they also bound that wait.
     job_timeout: int = constants.JOB_TIMEOUT
     bulk_job_timeout: int = constants.BULK_JOB_TIMEOUT
+    # Milliseconds a scan stream entry stays pending before another worker claims it: how
+    # long the scans a dead worker had read wait to be stored. Set below the time a batch
+    # takes, live workers would store each other's batches twice (harmless but wasted work).
+    scan_reclaim_idle_ms: int = constants.SCAN_RECLAIM_IDLE_MS
 
     @property
     def embedded_redis(self) -> bool:
@@ -88,6 +92,9 @@ class Settings:
             ),
             job_timeout=_int(env, "QRFORGE_JOB_TIMEOUT", cls.job_timeout),
             bulk_job_timeout=_int(env, "QRFORGE_BULK_JOB_TIMEOUT", cls.bulk_job_timeout),
+            scan_reclaim_idle_ms=_int(
+                env, "QRFORGE_SCAN_RECLAIM_IDLE_MS", cls.scan_reclaim_idle_ms
+            ),
         )
 
     def with_secret_key(self) -> Settings:

@@ -30,6 +30,7 @@ def test_postgresql_spelling_is_accepted() -> None:
         ("QRFORGE_GEOIP_DB", "/nonexistent/file.mmdb"),
         ("QRFORGE_REDIS_NAMESPACE", "has space"),
         ("QRFORGE_BULK_JOB_TIMEOUT", "0"),
+        ("QRFORGE_SCAN_RECLAIM_IDLE_MS", "2.5"),
     ],
 )
 def test_a_bad_value_names_its_variable(name: str, value: str) -> None:
@@ -42,6 +43,11 @@ def test_job_timeouts_are_read() -> None:
     settings = Settings.from_env(env)
     assert (settings.job_timeout, settings.bulk_job_timeout) == (5, 15)
     assert Settings.from_env({}).bulk_job_timeout == 600
+
+
+def test_scan_reclaim_idle_time_is_read() -> None:
+    assert Settings.from_env({"QRFORGE_SCAN_RECLAIM_IDLE_MS": "1500"}).scan_reclaim_idle_ms == 1500
+    assert Settings.from_env({}).scan_reclaim_idle_ms == 30_000
 
 
 def test_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:

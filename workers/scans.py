@@ -4,7 +4,7 @@ A consumer group hands each stream entry (one or more scans) to one worker. A ba
 enriched, inserted idempotently (the event id minted on the request path is unique), counted
 on its links,
 published as `scan.created`, and only then acknowledged. A worker that dies mid-batch
-leaves its entries pending; another worker claims them after SCAN_RECLAIM_IDLE_MS and
+leaves its entries pending; another worker claims them after QRFORGE_SCAN_RECLAIM_IDLE_MS and
 stores them again, which inserts nothing twice. At-least-once delivery plus an idempotent
 write: exactly once in effect.
 
@@ -154,9 +154,16 @@ async def run_ingestion(
     services: Services, consumer: str, geoip: GeoIPReader | None = None
 ) -> None:
     """Ingest until cancelled; errors (a database restart) are logged and retried."""
+    reclaim_idle_ms = services.settings.scan_reclaim_idle_ms
     while True:
         try:
-            await ingest_once(services, consumer, geoip=geoip, block_ms=constants.SCAN_BLOCK_MS)
+            await ingest_once(
+                services,
+                consumer,
+                geoip=geoip,
+                block_ms=constants.SCAN_BLOCK_MS,
+                reclaim_idle_ms=reclaim_idle_ms,
+            )
         except Exception:
             log.exception("scan ingestion failed; retrying")
             await asyncio.sleep(constants.SCAN_RETRY_DELAY)
