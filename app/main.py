@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
@@ -71,6 +72,19 @@ class Qrforge(Starlette):
         await self.fast_path(scope, receive, send, slug)
 
 
+_HTTP_ERROR_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+async def http_error(request: Request, error: Exception) -> Response:
+    """The router's own refusals (no such path, wrong method), as problem+json like ours."""
+    assert isinstance(error, HTTPException)
+    response = problem(
+        error.status_code, error.detail, code=_HTTP_ERROR_CODES.get(error.status_code)
+    )
+    response.headers.update(error.headers or {})
+    return response
+
+
 async def unexpected(request: Request, error: Exception) -> Response:
     request_id = getattr(request.state, "request_id", "-")
     log.error("unexpected error on %s (request %s)", request.url.path, request_id, exc_info=error)
@@ -117,7 +131,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
         ],
-        exception_handlers={Exception: unexpected},
+        exception_handlers={HTTPException: http_error, Exception: unexpected},
         lifespan=lifespan,
     )
     app.add_middleware(

@@ -15,6 +15,9 @@ from app.domain.pagination import Page
 
 T = TypeVar("T")
 
+# Primary keys are BIGINTs: a larger number names nothing, and the databases refuse it.
+MAX_PK = 2**63 - 1
+
 
 def to_global_id(type_name: str, pk: int | None) -> strawberry.ID:
     if pk is None:  # an object of a dry run: it has no identity yet
@@ -23,11 +26,15 @@ def to_global_id(type_name: str, pk: int | None) -> strawberry.ID:
 
 
 def from_global_id(global_id: str) -> tuple[str, int] | None:
+    """(type name, primary key), or None for anything we did not make."""
     try:
         type_name, _, pk = base64.b64decode(global_id, validate=True).decode().partition(":")
-        return type_name, int(pk)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
+    # int() also takes " 7", "+7", "7_0" and other scripts' digits: none of ours.
+    if not (pk.isascii() and pk.isdigit() and len(pk) <= 19) or not 0 < int(pk) <= MAX_PK:
+        return None
+    return type_name, int(pk)
 
 
 def pk_of(global_id: str, type_name: str) -> int | None:

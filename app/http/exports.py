@@ -20,7 +20,6 @@ from app.domain.scans.services import export_rows
 from app.domain.workspaces.services import Principal, authenticate
 from app.graphql.relay import pk_of
 from app.http.graphql import bearer
-from app.http.images import MAX_PK
 from app.http.problems import problem
 
 HEADER = (
@@ -58,11 +57,6 @@ def _instant(value: str | None, name: str) -> datetime | Response | None:
         return problem(422, f"`{name}` is not an ISO 8601 date-time.", code="BAD_USER_INPUT")
 
 
-def _link_pk(global_id: str) -> int | None:
-    pk = pk_of(global_id, "Link")
-    return pk if pk is not None and 0 < pk <= MAX_PK else None
-
-
 async def export_scans(request: Request) -> Response:
     principal = await _principal(request)
     if principal is None:
@@ -74,7 +68,7 @@ async def export_scans(request: Request) -> Response:
     for bad in (start, end):
         if isinstance(bad, Response):
             return bad
-    link_pk = _link_pk(request.query_params.get("link", ""))
+    link_pk = pk_of(request.query_params.get("link", ""), "Link")
     try:
         link = await get_link(principal.workspace_id, id=link_pk if link_pk is not None else -1)
     except NotFound:

@@ -51,6 +51,7 @@ ALLOWED_METHODS = ("GET", "HEAD", "POST")  # POST: the password form
 UNLOCK_COOKIE = "qrforge_unlock"
 # A password form posts one short field; anything bigger is not a browser.
 MAX_FORM_BYTES = 4096
+MAX_FORM_FIELDS = 5
 
 # Phones must ask again after an edit; a permanent redirect may be kept a while, privately,
 # because rules can send two visitors to two places.
@@ -301,7 +302,10 @@ async def _read_form(receive: Receive) -> dict[str, list[str]] | None:
         more = message.get("more_body", False)
         if len(body) > MAX_FORM_BYTES:
             return None
-    return parse_qs(body.decode("utf-8", "replace"), max_num_fields=5)
+    try:
+        return parse_qs(body.decode("utf-8", "replace"), max_num_fields=MAX_FORM_FIELDS)
+    except ValueError:  # more fields than the form has: not a browser
+        return None
 
 
 _FORM = """<!doctype html>

@@ -34,7 +34,7 @@ def signature_problem(
 ) -> str | None:
     """Why the signed query in `params` does not authorise `path` now, or None when it does."""
     exp, sig = params.get("exp", ""), params.get("sig", "")
-    if not exp.isdigit() or len(exp) > 12 or not sig:
+    if not (exp.isascii() and exp.isdigit()) or len(exp) > 12 or not sig:
         return "the URL is not signed (exp and sig are required)"
     expected = signature(secret, path, params, int(exp))
     if not hmac.compare_digest(expected.encode(), sig.encode()):  # bytes: any input is safe

@@ -68,3 +68,13 @@ async def test_a_one_megabyte_logo_sized_body_fits(client: httpx.AsyncClient, ke
 async def test_redirects_are_not_rate_limited_per_key(client: httpx.AsyncClient) -> None:
     response = await client.get("/r/unknown-slug")
     assert "RateLimit-Limit" not in response.headers
+
+
+async def test_the_routers_refusals_are_problem_json(client) -> None:
+    missing = await client.get("/no/such/path")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert missing.json()["code"] == "NOT_FOUND"
+    wrong = await client.delete("/healthz")
+    assert wrong.status_code == 405 and wrong.headers["allow"] == "GET, HEAD"
+    assert wrong.json()["code"] == "METHOD_NOT_ALLOWED"

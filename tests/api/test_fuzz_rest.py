@@ -25,7 +25,6 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import asyncpg
 import httpx
@@ -61,7 +60,6 @@ METHODS = ("get", "head", "post", "put", "patch", "delete")
 LIMIT = "1000000"
 FORM_FIELDS = 5  # what the password form's parser takes (app/http/redirect.py)
 SENT: Counter[tuple[str, str]] = Counter()  # (backend, operation) -> requests sent
-KNOWN: Counter[tuple[str, str]] = Counter()  # 500s of a known bug (see _known_bug)
 
 SETUP = """
 mutation {
@@ -145,9 +143,7 @@ def live(
             if line.startswith("qrforge_http_requests_total") and "graphql" not in line
         ]
         mine = sorted((op, n) for (b, op), n in SENT.items() if b == backend)
-        known = sorted((op, n) for (b, op), n in KNOWN.items() if b == backend)
         print(f"\nschemathesis REST cases sent ({backend}):", *mine, sep="\n  ")
-        print("500s of known bugs (pinned below):", *known, sep="\n  ")
         print("answers by status:", *statuses, sep="\n  ")
     finally:
         if server is not None:
@@ -160,24 +156,6 @@ def live(
                 client.delete(stale)
 
 
-def _known_bug(request: Any) -> bool:
-    """Whether the request that got a 500 is one of those found in code this test's change
-    could not touch. Each has a strict xfail below, which fails once the bug is fixed; then
-    its case here goes too."""
-    url = urlsplit(request.url)
-    path = unquote(url.path)
-    if path.startswith("/r/"):
-        slug = path[len("/r/") :]
-        if len(slug) > MAX_SLUG or "\x00" in slug:
-            return True
-        body = request.body or b""
-        fields = 1 + (body.count(b"&") if isinstance(body, bytes) else body.count("&"))
-        if request.method == "POST" and fields > FORM_FIELDS:
-            return True
-    exp = parse_qs(url.query).get("exp", [""])[0]
-    return exp.isdigit() and not exp.isascii()
-
-
 @pytest.mark.timeout(300)
 @SCHEMA.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
@@ -186,9 +164,6 @@ def test_no_generated_request_makes_a_server_error(case: Any, live: tuple[str, s
     headers = {} if case.path == "/api/qr" else {"Authorization": f"Bearer {key}"}
     response = case.call(base_url=base, headers=headers, timeout=30, allow_redirects=False)
     SENT[backend, case.operation.label] += 1
-    if response.status_code == 500 and _known_bug(response.request):
-        KNOWN[backend, case.operation.label] += 1
-        return
     positive = case.meta is not None and case.meta.generation.mode.is_positive
     checks = [not_a_server_error, *(CONFORMANCE if positive else [])]
     case.validate_response(response, checks=checks, headers=headers)
@@ -306,11 +281,9 @@ async def test_issue6_head_does_not_spend_the_one_bulk_download(
     assert (await client.get(url)).status_code == 410
 
 
-# Found by the fuzzer in code outside this change (see _known_bug); strict, so each fails
-# as soon as it is fixed, and its marker and _known_bug's case can go.
+# Found by the fuzzer: each was a 500.
 
 
-@pytest.mark.xfail(strict=True, reason="issue 6: app/domain/links/cache.py looks any slug up")
 async def test_issue6_a_slug_longer_than_any_link_can_have_is_not_found(
     client: httpx.AsyncClient,
 ) -> None:
@@ -318,17 +291,11 @@ async def test_issue6_a_slug_longer_than_any_link_can_have_is_not_found(
         assert (await client.request(method, "/r/" + "a" * (MAX_SLUG + 1))).status_code == 404
 
 
-@pytest.mark.xfail(strict=True, reason="issue 6: PostgreSQL refuses a NUL in the slug lookup")
-async def test_issue6_a_slug_with_a_nul_is_not_found(
-    client: httpx.AsyncClient, settings: Settings
-) -> None:
-    if not settings.database_url.startswith("postgres"):
-        pytest.skip("SQLite takes a NUL in a string")
+async def test_issue6_a_slug_with_a_nul_is_not_found(client: httpx.AsyncClient) -> None:
     for method in ("GET", "HEAD", "POST"):
         assert (await client.request(method, "/r/a%00b")).status_code == 404
 
 
-@pytest.mark.xfail(strict=True, reason="issue 6: app/security/signed_urls.py int()s any digit")
 async def test_issue6_a_signed_url_with_unicode_digits_in_exp_is_refused(
     client: httpx.AsyncClient,
 ) -> None:
@@ -337,7 +304,6 @@ async def test_issue6_a_signed_url_with_unicode_digits_in_exp_is_refused(
         assert response.status_code == 403
 
 
-@pytest.mark.xfail(strict=True, reason="issue 6: app/http/redirect.py raises on a 6th field")
 async def test_issue6_a_password_form_with_many_fields_is_read_as_no_password(
     client: httpx.AsyncClient,
 ) -> None:

@@ -16,6 +16,7 @@ from cachetools import TTLCache
 from redis.asyncio import Redis
 
 from app.domain.breaker import REDIS_DOWN, RedisBreaker
+from app.domain.links import slugs
 from app.domain.links.models import Link
 from app.domain.links.resolve import ResolvedLink
 from app.events import RESUBSCRIBE_DELAY, Events
@@ -74,6 +75,8 @@ class LinkCache:
         self._local[slug] = (time.monotonic() + self.local_ttl, link)
 
     async def _load(self, slug: str, generation: int) -> ResolvedLink | None:
+        if not slugs.could_exist(slug):
+            return None
         key = self._key(slug)
         if self.breaker.closed:
             try:

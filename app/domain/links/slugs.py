@@ -26,6 +26,12 @@ def generate() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(GENERATED_LENGTH))
 
 
+def could_exist(slug: str) -> bool:
+    """Whether a link could have this slug (links made under older rules included): a
+    cheap test before a lookup, which a database may refuse (too long, a NUL)."""
+    return len(slug) <= MAX_LENGTH and slug.isprintable()
+
+
 def slug_problem(slug: str) -> str | None:
     if not (MIN_LENGTH <= len(slug) <= MAX_LENGTH) or not PATTERN.fullmatch(slug):
         return f"A slug is {RULES}."
