@@ -63,9 +63,15 @@ class Events:
     redis: Redis
     namespace: str
 
-    async def emit(self, type: str, workspace_id: int, data: dict[str, Any]) -> None:
+    async def emit(
+        self, type: str, workspace_id: int, data: dict[str, Any], *, event_id: str | None = None
+    ) -> None:
+        """Queue the event for webhooks, then announce it. An `event_id` given makes a second
+        emit of the same event a no-op for webhooks (each delivery's id derives from it)."""
         if type in WEBHOOK_EVENTS:
-            await self._queue_for_webhooks(type, workspace_id, data)
+            await self._queue_for_webhooks(
+                type, workspace_id, data, event_id or secrets.token_hex(12)
+            )
         await self.announce(type, workspace_id, data)
 
     async def announce(self, type: str, workspace_id: int, data: dict[str, Any]) -> None:
@@ -73,8 +79,9 @@ class Events:
         message = json.dumps({"type": type, "workspace_id": workspace_id, "data": data})
         await self.redis.publish(channel(self.namespace, family_of(type)), message)
 
-    async def _queue_for_webhooks(self, type: str, workspace_id: int, data: dict[str, Any]) -> None:
-        event_id = secrets.token_hex(12)
+    async def _queue_for_webhooks(
+        self, type: str, workspace_id: int, data: dict[str, Any], event_id: str
+    ) -> None:
         at = datetime.now(UTC).isoformat()
         # `redis` is the services' ArqRedis; a plain client (a listener) never emits these.
         await self.redis.enqueue_job(  # type: ignore[attr-defined]

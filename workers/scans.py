@@ -2,8 +2,7 @@
 
 A consumer group hands each stream entry (one or more scans) to one worker. A batch is
 enriched, inserted idempotently (the event id minted on the request path is unique), counted
-on its links,
-published as `scan.created`, and only then acknowledged. A worker that dies mid-batch
+on its links, published as `scan.created`, and only then acknowledged. A worker that dies mid-batch
 leaves its entries pending; another worker claims them after QRFORGE_SCAN_RECLAIM_IDLE_MS and
 stores them again, which inserts nothing twice. At-least-once delivery plus an idempotent
 write: exactly once in effect.
@@ -25,7 +24,7 @@ import maxminddb
 from redis.exceptions import ResponseError
 
 from app.domain.scans.enrich import GeoIPReader, enrich, warm_up
-from app.domain.scans.services import store_scans
+from app.domain.scans.services import store_scans, stored_scan_events
 from app.domain.scans.stream import decode, raw_scan, unpack
 from app.domain.webhooks.services import workspaces_listening
 from app.services import Services
@@ -77,6 +76,7 @@ async def ingest_once(
     await ensure_group(services)
     redis, stream = services.redis, stream_key(services)
     entries: list[Entry] = await _read(services, consumer, "0")
+    again = bool(entries)
     if not entries:
         claimed = await redis.xautoclaim(
             stream,
@@ -88,12 +88,13 @@ async def ingest_once(
         )
         entries = claimed[1]
         if entries:
-            log.info("claimed %d scans left pending by another consumer", len(entries))
+            log.info("claimed %d entries left pending by another consumer", len(entries))
+            again = True
     if not entries:
         entries = await _read(services, consumer, ">", block_ms)
     if not entries:
         return 0
-    return await _settle(services, entries, geoip)
+    return await _settle(services, entries, geoip, again=again)
 
 
 async def _read(
@@ -109,7 +110,11 @@ async def _read(
     return list(response[0][1]) if response else []
 
 
-async def _settle(services: Services, entries: list[Entry], geoip: GeoIPReader | None) -> int:
+async def _settle(
+    services: Services, entries: list[Entry], geoip: GeoIPReader | None, *, again: bool
+) -> int:
+    """Store, announce and acknowledge `entries`. `again`: they were read before, by a
+    consumer that may have stored them and died before announcing them."""
     secret = services.settings.secret
     scans = []
     settled = 0
@@ -128,7 +133,13 @@ async def _settle(services: Services, entries: list[Entry], geoip: GeoIPReader |
             scans.append(enrich(raw, geoip=geoip, secret=secret))
     stored = []
     for start in range(0, len(scans), constants.SCAN_INSERT_ROWS):
-        stored += await store_scans(scans[start : start + constants.SCAN_INSERT_ROWS])
+        chunk = scans[start : start + constants.SCAN_INSERT_ROWS]
+        new = await store_scans(chunk)
+        if again and len(new) < len(chunk):
+            # Announced now, maybe a second time: a scan's webhook delivery has an id made
+            # from the scan's own event id, so no receiver is called twice for one scan.
+            new = await stored_scan_events(chunk)
+        stored += new
     # After the commit: subscribers and webhooks never hear of a scan that is not stored.
     # Queueing a webhook job is a few round trips, so only workspaces with a scan webhook
     # pay for it (asked once a batch); a batch's emits run side by side, in no set order.
@@ -137,9 +148,13 @@ async def _settle(services: Services, entries: list[Entry], geoip: GeoIPReader |
     events = services.events
 
     async def emit(scan: dict[str, Any]) -> None:
-        tell = events.emit if scan["workspace_id"] in hooked else events.announce
         async with gate:
-            await tell("scan.created", scan["workspace_id"], scan)
+            if scan["workspace_id"] in hooked:
+                await events.emit(
+                    "scan.created", scan["workspace_id"], scan, event_id=scan["event_id"]
+                )
+            else:
+                await events.announce("scan.created", scan["workspace_id"], scan)
 
     await asyncio.gather(*(emit(scan) for scan in stored))
     ids = [entry_id for entry_id, _ in entries]

@@ -99,6 +99,15 @@ async def store_scans(scans: Sequence[EnrichedScan]) -> list[dict[str, Any]]:
     return [scan_event(scan_id, scan, owners[scan.link_id]) for scan_id, scan in inserted]
 
 
+async def stored_scan_events(scans: Sequence[EnrichedScan]) -> list[dict[str, Any]]:
+    """The `scan_event` dicts of those of `scans` that are stored, whoever stored them."""
+    by_event = {scan.event_id: scan for scan in scans if scan.event_id}
+    rows = await Scan.filter(event_id__in=list(by_event)).values_list(
+        "id", "event_id", "workspace_id"
+    )
+    return [scan_event(pk, by_event[event_id], workspace) for pk, event_id, workspace in rows]
+
+
 async def _insert(
     db: BaseDBAsyncClient, batch: list[EnrichedScan], owners: dict[int, int]
 ) -> list[tuple[int, EnrichedScan]]:
