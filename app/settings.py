@@ -40,7 +40,8 @@ class Settings:
     redirect_misses_per_minute: int = 60
     redirect_per_slug_per_minute: int = 600
     # Seconds a job may run. arq hands the job of a worker that died to another worker only
-    # once the longest of these plus 10 s has passed, so they also bound that wait.
+    # once the longest of these plus 10 s has passed (the bulk one plus 15 s: arq's own limit
+    # for it has 5 s of slack), so they also bound that wait.
     job_timeout: int = constants.JOB_TIMEOUT
     bulk_job_timeout: int = constants.BULK_JOB_TIMEOUT
     # Milliseconds a scan stream entry stays pending before another worker claims it: how
