@@ -15,6 +15,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
@@ -220,6 +221,49 @@ def api_process(settings: Settings) -> Callable[[], AbstractAsyncContextManager[
             process.wait(timeout=10)
 
     return start
+
+
+@contextlib.contextmanager
+def _served(env: dict[str, str]) -> Iterator[tuple[str, str]]:
+    def cli(*args: str) -> str:
+        command = [sys.executable, "-m", "app.cli", *args]
+        return subprocess.run(
+            command, env=env, text=True, capture_output=True, timeout=60, check=True
+        ).stdout
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    base = f"http://127.0.0.1:{port}"
+    env = {"QRFORGE_PUBLIC_URL": base, **env}
+    cli("migrate")
+    key = cli("keys", "create", "--workspace", "fuzz").strip().splitlines()[-1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(150):
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            assert server.poll() is None, "qrforge serve died"
+            time.sleep(0.2)
+        yield base, key
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def qrforge_serve() -> Callable[
+    [dict[str, str]], contextlib.AbstractContextManager[tuple[str, str]]
+]:
+    """qrforge_serve(env): a real `qrforge serve` process (migrated first) with `env`, healthy
+    inside the block, which gets its base URL and an all-scopes key of workspace "fuzz"."""
+    return _served
 
 
 @pytest.fixture

@@ -8,10 +8,6 @@ generated inputs reach the validators rather than stopping at authentication.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,14 +57,10 @@ schemathesis.graphql.scalar(
 )
 
 
-def _run(args: list[str], env: dict[str, str]) -> str:
-    done = subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, text=True,
-                          capture_output=True, timeout=60, check=True)  # fmt: skip
-    return done.stdout
-
-
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[tuple[str, str]]:
+def live(
+    tmp_path_factory: pytest.TempPathFactory, redis_url: str, qrforge_serve
+) -> Iterator[tuple[str, str]]:
     data = tmp_path_factory.mktemp("fuzz")
     env = {k: v for k, v in os.environ.items() if not k.startswith("QRFORGE_")} | {
         "QRFORGE_DATA_DIR": str(data),
@@ -77,24 +69,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[t
         "QRFORGE_RATE_LIMIT": "1000000",
         "QRFORGE_ALLOW_PRIVATE_TARGETS": "false",
     }
-    _run(["migrate"], env)
-    key = _run(["keys", "create", "--workspace", "fuzz"], env).strip().splitlines()[-1]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
-    server = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
+    with qrforge_serve(env) as (base, key):
         yield base, key
         metrics = httpx.get(f"{base}/metrics").text
         sent = [
@@ -103,9 +78,6 @@ def live(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[t
             if 'endpoint="graphql"' in line and "total" in line
         ]
         print("\nschemathesis GraphQL requests by status:", *sent, sep="\n  ")
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 @pytest.mark.timeout(300)

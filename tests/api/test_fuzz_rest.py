@@ -17,10 +17,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -70,12 +66,6 @@ mutation {
 }"""
 
 
-def _run(args: list[str], env: dict[str, str]) -> str:
-    done = subprocess.run([sys.executable, "-m", "app.cli", *args], env=env, text=True,
-                          capture_output=True, timeout=60, check=True)  # fmt: skip
-    return done.stdout
-
-
 async def _admin(sql: str) -> None:
     connection = await asyncpg.connect(PG_ADMIN_DSN)
     try:
@@ -95,22 +85,20 @@ def _examples(base: str, key: str) -> None:
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def live(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, redis_url: str
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    redis_url: str,
+    qrforge_serve: Any,
 ) -> Iterator[tuple[str, str, str]]:
     """(base URL, API key, backend) of a `qrforge serve` on a database of its own."""
     backend = request.param
     data = tmp_path_factory.mktemp(f"fuzz-rest-{backend}")
     namespace = f"qft{uuid.uuid4().hex[:12]}"
     database = f"qrforge_fuzz_{uuid.uuid4().hex[:10]}"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("QRFORGE_")} | {
         "QRFORGE_DATA_DIR": str(data),
         "QRFORGE_REDIS_URL": redis_url,
         "QRFORGE_REDIS_NAMESPACE": namespace,
-        "QRFORGE_PUBLIC_URL": base,
         "QRFORGE_RATE_LIMIT": LIMIT,
         "QRFORGE_ANONYMOUS_RATE_LIMIT": LIMIT,
         "QRFORGE_REDIRECT_MISSES_PER_MINUTE": LIMIT,
@@ -120,35 +108,19 @@ def live(
     if backend == "postgres":
         asyncio.run(_admin(f'CREATE DATABASE "{database}"'))
         env["QRFORGE_DATABASE_URL"] = PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{database}"
-    server = None
     try:
-        _run(["migrate"], env)
-        key = _run(["keys", "create", "--workspace", "fuzz"], env).strip().splitlines()[-1]
-        command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
-        server = subprocess.Popen(
-            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        _examples(base, key)
-        yield base, key, backend
-        statuses = [
-            line
-            for line in httpx.get(f"{base}/metrics").text.splitlines()
-            if line.startswith("qrforge_http_requests_total") and "graphql" not in line
-        ]
-        mine = sorted((op, n) for (b, op), n in SENT.items() if b == backend)
-        print(f"\nschemathesis REST cases sent ({backend}):", *mine, sep="\n  ")
-        print("answers by status:", *statuses, sep="\n  ")
+        with qrforge_serve(env) as (base, key):
+            _examples(base, key)
+            yield base, key, backend
+            statuses = [
+                line
+                for line in httpx.get(f"{base}/metrics").text.splitlines()
+                if line.startswith("qrforge_http_requests_total") and "graphql" not in line
+            ]
+            mine = sorted((op, n) for (b, op), n in SENT.items() if b == backend)
+            print(f"\nschemathesis REST cases sent ({backend}):", *mine, sep="\n  ")
+            print("answers by status:", *statuses, sep="\n  ")
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=20)
         if backend == "postgres":
             asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         with redis.Redis.from_url(redis_url) as client:
