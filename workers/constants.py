@@ -48,6 +48,16 @@ WEBHOOK_TIMEOUT = 10.0
 WEBHOOK_RETRY_AFTER_CAP = 24 * 3600
 # An endpoint failing for this long is abandoned (disabled with the reason), as Svix does.
 WEBHOOK_DISABLE_AFTER = 3 * 24 * 3600
+# Once a minute one worker queues again the due attempt of PENDING deliveries arq has no job
+# for (an enqueue that failed, a job that raised, a worker that died on arq's last try), or
+# ends them FAILED when their schedule is over. Namespaced like the bulk sweep's name.
+WEBHOOK_SWEEP_JOB = "{ns}:sweep_webhook_deliveries"
+# An attempt due this long ago is looked at: a row is written a moment before its job is
+# queued, and a minute is far beyond that moment and short beside the schedule's steps.
+WEBHOOK_SWEEP_GRACE = 60
+# Deliveries looked at per run (of retries, and of first attempts): one query each and one
+# Redis round trip for all their jobs. A backlog of lost jobs drains this many a minute.
+WEBHOOK_SWEEP_BATCH = 500
 
 # -- scans: the redirect's stream and its ingestion (issue 4) ---------------------------------
 

@@ -1,4 +1,5 @@
-"""Webhook jobs: fan an event out to its endpoints, and make one delivery attempt.
+"""Webhook jobs: fan an event out to its endpoints, make one delivery attempt, and (a cron
+job) carry on the deliveries whose job was lost.
 
 The HTTP client is made once per worker in `startup` and kept in ctx, with the timeout, the
 clock and the jitter source beside it; a test that sets any of them in ctx first keeps its own.
@@ -7,12 +8,13 @@ clock and the jitter source beside it; a test that sets any of them in ctx first
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from app.domain.webhooks.delivery import DeliveryQueue, Sender, dispatch
+from app.domain.webhooks.sweep import sweep
 from app.services import Services
 from workers import constants
 
@@ -22,9 +24,13 @@ CLOCK = "webhook_clock"
 RNG = "webhook_rng"
 
 
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 async def startup(ctx: dict[str, Any]) -> None:
     ctx.setdefault(TIMEOUT, constants.WEBHOOK_TIMEOUT)
-    ctx.setdefault(CLOCK, lambda: datetime.now(UTC))
+    ctx.setdefault(CLOCK, _utcnow)
     ctx.setdefault(RNG, random.Random())
     if HTTP not in ctx:
         # Our own User-Agent, no redirects, no proxies from the environment: a webhook goes
@@ -77,3 +83,11 @@ async def deliver_webhook(ctx: dict[str, Any], delivery_id: int, series: int, at
         rng=ctx[RNG],
     )
     return await sender.deliver(delivery_id, series, attempt, rerun=ctx.get("job_try", 1) > 1)
+
+
+async def sweep_deliveries(ctx: dict[str, Any]) -> int:
+    """Queue the due attempt of each delivery arq has no job for, or end it FAILED when its
+    schedule is over; how many (app.domain.webhooks.sweep says when a job gets lost)."""
+    now: datetime = ctx.get(CLOCK, _utcnow)()
+    before = now - timedelta(seconds=constants.WEBHOOK_SWEEP_GRACE)
+    return await sweep(_queue(ctx), before, limit=constants.WEBHOOK_SWEEP_BATCH)

@@ -6,7 +6,9 @@
 
 Both are safe to run twice. A delivery's `msg_id` derives from the event id and the
 endpoint, so a repeated dispatch finds the row it made; an attempt first claims its number
-with a conditional UPDATE, so a repeated or overtaken job sends nothing.
+with a conditional UPDATE, so a repeated or overtaken job sends nothing. A delivery whose
+job is lost is carried on by app.domain.webhooks.sweep, which shares `release_unrecorded`
+and `give_up` with the Sender.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import hashlib
 import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,6 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from arq.connections import ArqRedis
+from arq.constants import in_progress_key_prefix, result_key_prefix
 from tortoise.exceptions import IntegrityError
 
 from app.domain.errors import DomainError
@@ -59,25 +62,58 @@ class DeliveryQueue:
     redis: ArqRedis
     namespace: str
 
-    async def deliver(
-        self, delivery_id: int, *, series: int, attempt: int, defer: float = 0
-    ) -> None:
-        job_id = constants.key(
+    @property
+    def queue_name(self) -> str:
+        return constants.key(constants.QUEUE, self.namespace)
+
+    def job_id(self, delivery_id: int, *, series: int, attempt: int) -> str:
+        return constants.key(
             constants.DELIVERY_JOB_ID,
             self.namespace,
             delivery=delivery_id,
             series=series,
             attempt=attempt,
         )
-        await self.redis.enqueue_job(
+
+    async def deliver(
+        self, delivery_id: int, *, series: int, attempt: int, defer: float = 0
+    ) -> bool:
+        """Queue an attempt; False when a job with its id is queued or running already."""
+        job = await self.redis.enqueue_job(
             constants.DELIVER_WEBHOOK_JOB,
             delivery_id,
             series,
             attempt,
-            _job_id=job_id,
-            _queue_name=constants.key(constants.QUEUE, self.namespace),
+            _job_id=self.job_id(delivery_id, series=series, attempt=attempt),
+            _queue_name=self.queue_name,
             _defer_by=defer or None,
         )
+        return job is not None
+
+    async def requeue(self, delivery_id: int, *, series: int, attempt: int) -> bool:
+        """Queue now an attempt whose job may have ended without making it.
+
+        arq keeps a result for a job it ended as "max retries exceeded" (whatever the
+        function's keep_result says) and will not queue that job id again while it does, so
+        that result goes first. A job still queued or running has none."""
+        job_id = self.job_id(delivery_id, series=series, attempt=attempt)
+        await self.redis.delete(result_key_prefix + job_id)
+        return await self.deliver(delivery_id, series=series, attempt=attempt)
+
+    async def unfinished(self, job_ids: Sequence[str]) -> set[str]:
+        """Those of these jobs arq has not finished: queued, deferred, in progress, or to run
+        again after their worker died (arq keeps a job in its queue until it ends). arq's
+        `Job.status()` asks the same, one round trip per job; this is one for them all."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for job_id in job_ids:
+                pipe.zscore(self.queue_name, job_id)
+                pipe.exists(in_progress_key_prefix + job_id)
+            replies = await pipe.execute()
+        return {
+            job_id
+            for job_id, score, running in zip(job_ids, replies[::2], replies[1::2], strict=True)
+            if score is not None or running
+        }
 
 
 def message_id(event_id: str, webhook_id: int) -> str:
@@ -168,12 +204,8 @@ class Sender:
         delivery = await WebhookDelivery.get_or_none(id=delivery_id)
         if delivery is None:
             return "gone"  # the endpoint was deleted
-        if rerun and delivery.status == PENDING and delivery.attempts == attempt + 1:
-            if not await WebhookAttempt.exists(delivery_id=delivery.id, number=attempt + 1):
-                await WebhookDelivery.filter(id=delivery.id, attempts=attempt + 1).update(
-                    attempts=attempt
-                )
-                delivery.attempts = attempt
+        if rerun and delivery.attempts == attempt + 1:
+            await release_unrecorded(delivery)
         if delivery.status != PENDING or delivery.attempts != attempt:
             return "stale"  # succeeded, given up, or overtaken by a redelivery
         webhook = await Webhook.get(id=delivery.webhook_id)
@@ -267,24 +299,59 @@ class Sender:
         if outcome.status == 410:
             reason = f"The endpoint answered 410 Gone on {_when(now)}."
             await _disable(webhook, reason)
-            await _update(delivery, status=FAILED, next_attempt_at=None, **done)
+            await give_up(delivery.id, attempts, outcome.status, error)
             return "disabled"
         await Webhook.filter(id=webhook.id, failing_since__isnull=True).update(failing_since=now)
         failing_since = webhook.failing_since or now
         if now - failing_since >= timedelta(seconds=constants.WEBHOOK_DISABLE_AFTER):
             reason = f"Every delivery failed since {_when(failing_since)} (3 days or more)."
             await _disable(webhook, reason)
-            await _update(delivery, status=FAILED, next_attempt_at=None, **done)
+            await give_up(delivery.id, attempts, outcome.status, error)
             return "disabled"
         delay = next_delay(attempts - series, self.rng)
         if delay is None:
-            await _update(delivery, status=FAILED, next_attempt_at=None, **done)
+            await give_up(delivery.id, attempts, outcome.status, error)
             return "failed"
         if outcome.retry_after is not None:
             delay = max(delay, min(outcome.retry_after, constants.WEBHOOK_RETRY_AFTER_CAP))
         await _update(delivery, next_attempt_at=now + timedelta(seconds=delay), **done)
         await self.queue.deliver(delivery.id, series=series, attempt=attempts, defer=delay)
         return "retrying"
+
+
+async def release_unrecorded(delivery: WebhookDelivery) -> bool:
+    """Give back the number of an attempt that was claimed but never recorded, so that the
+    attempt is made again (at least once, as webhooks promise). False when the row moved on
+    from what `delivery` says meanwhile (another run gave the claim back, or took the next).
+
+    For a job arq runs again after its worker died, and for the sweep of lost jobs. Only
+    call it when no job is making that attempt: this cannot tell a dead one from a slow one.
+    """
+    claimed = delivery.attempts
+    if delivery.status != PENDING or claimed == 0:
+        return True
+    if await WebhookAttempt.exists(delivery_id=delivery.id, number=claimed):
+        return True
+    released = await WebhookDelivery.filter(
+        id=delivery.id, status=PENDING, attempts=claimed
+    ).update(attempts=claimed - 1)
+    if released:
+        delivery.attempts = claimed - 1
+    return bool(released)
+
+
+async def give_up(
+    delivery_id: int, attempts: int, response_status: int | None, error: str | None
+) -> bool:
+    """End a delivery FAILED with its last answer, unless it moved on meanwhile (ended, or
+    another attempt claimed); whether it did."""
+    ended = await WebhookDelivery.filter(id=delivery_id, status=PENDING, attempts=attempts).update(
+        status=FAILED,
+        next_attempt_at=None,
+        response_status=response_status,
+        last_error=_clip(error),
+    )
+    return bool(ended)
 
 
 def pinned(url: str, address: str) -> tuple[str, str, dict[str, Any]]:

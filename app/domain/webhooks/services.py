@@ -113,7 +113,7 @@ async def redeliver(workspace_id: int, delivery_id: int, queue: DeliveryQueue) -
     delivery.status = PENDING
     delivery.next_attempt_at = None
     await delivery.save(update_fields=["status", "next_attempt_at"])
-    await queue.deliver(delivery.id, series=delivery.attempts, attempt=delivery.attempts)
+    await queue.requeue(delivery.id, series=delivery.attempts, attempt=delivery.attempts)
     return delivery
 
 
