@@ -22,13 +22,14 @@ from app.http.bulk import bulk_result
 from app.http.exports import export_scans
 from app.http.graphql import GraphQLApp
 from app.http.health import healthz
-from app.http.images import code_image_endpoint, new_render_pool, static_qr
+from app.http.images import code_image_endpoint, static_qr
 from app.http.metrics import Metrics, MetricsMiddleware, metrics
 from app.http.openapi import openapi
 from app.http.problems import problem
 from app.http.redirect import RedirectFastPath, redirect, serve_redirects
 from app.services import open_services
 from app.settings import Settings
+from workers.pool import process_pool
 
 log = logging.getLogger("qrforge")
 
@@ -98,7 +99,9 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with open_services(settings) as services, serve_redirects(app, services):
             app.state.services = services
-            app.state.render_pool = new_render_pool()  # image misses render off the loop
+            # Image misses render in other processes, started on first use; with the
+            # embedded worker its bulk jobs share them. Shut down last, below.
+            app.state.render_pool = process_pool()
             worker_task = None
             if run_worker:
                 from workers.settings import build_worker
@@ -108,11 +111,11 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Starlette:
             try:
                 yield
             finally:
-                app.state.render_pool.shutdown(wait=False, cancel_futures=True)
                 if worker_task:
                     worker_task.cancel()
                     with suppress(asyncio.CancelledError):
                         await worker_task
+                await app.state.render_pool.shutdown()
 
     graphql = GraphQLApp(build_schema(introspection=settings.introspection))
     measured = Metrics()

@@ -110,9 +110,6 @@ HOT_REDIS_BACKOFF = 1.0
 SPOOL_REPLAY_INTERVAL = 1.0
 # Scans per XADD when replaying the spool.
 SPOOL_REPLAY_BATCH = SCANS_PER_ENTRY
-# Threads that render image misses in an API process. Few on purpose: rendering is CPU-bound
-# (and segno holds the GIL), so more threads would only queue up and slow the event loop.
-RENDER_THREADS = 2
 
 # A bulk job of 1,000 codes takes seconds; minutes mean something is stuck. Three tries
 # ride out a worker restart: a rerun resumes where the last committed batch left off.

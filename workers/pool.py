@@ -1,8 +1,13 @@
 """The process pool that renders images on every core.
 
-Rendering is CPU-bound Python: threads would take turns on one core, and on the event loop it
-would stall every other job. One pool per process, started on first use; `forkserver` starts
-workers from a clean process, not from a copy of one running an event loop and threads.
+Rendering is CPU-bound Python: in threads it would take the GIL from the event loop (and from
+every redirect the process serves), on the event loop it would stall everything. So images
+render in other processes and the event loop only waits for them.
+
+One pool per process (`process_pool()`): the API's image misses and, in `qrforge serve`, the
+embedded worker's bulk jobs share it. Its processes start on first use and stop when its owner
+(the API's lifespan) shuts it down; a later use starts new ones. `forkserver` starts them from a
+clean process, not from a copy of one running an event loop and threads.
 """
 
 from __future__ import annotations
@@ -10,41 +15,123 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from app.domain.errors import InvalidInput
-from app.rendering.render import render
+from app.rendering.render import Rendered, render
 from app.rendering.style import Style
 
+# (text, style dict, format, size, logo bytes), as bulk jobs and the image store hand them over.
 Task = tuple[str, dict[str, Any], str, int, bytes | None]
+T = TypeVar("T")
+
+FORKSERVER = multiprocessing.get_context("forkserver")
+# The fork server imports the renderer once, so each new render process is ready at once
+# (rather than spending a third of a second on imports before its first image).
+PRELOAD = ["__main__", __name__]
+# Images per hand-off from a bulk job: enough to keep the IPC cheap, few enough that an image
+# miss queued behind a bulk job waits for a few images rather than for the whole job.
+CHUNK = 8
+
+
+def _render(task: Task) -> Rendered:
+    text, style, fmt, size, logo = task
+    return render(text, Style.from_dict(style), fmt, size=size, logo=logo)
 
 
 def render_image(task: Task) -> bytes | str:
     """The image, or why it cannot be drawn (a person's sentence, as for userErrors)."""
-    text, style, fmt, size, logo = task
     try:
-        return render(text, Style.from_dict(style), fmt, size=size, logo=logo).data
+        return _render(task).data
     except InvalidInput as error:
         return str(error)
 
 
+def render_images(tasks: Sequence[Task]) -> list[bytes | str]:
+    return [render_image(task) for task in tasks]
+
+
+def render_or_refusal(task: Task) -> Rendered | InvalidInput:
+    """The image, or the refusal with its problems. Returned rather than raised: an exception
+    raised in a render process comes back wrapped in the text of its remote traceback."""
+    try:
+        return _render(task)
+    except InvalidInput as error:
+        return error
+
+
+class RenderPool:
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 2
+        self._executor: ProcessPoolExecutor | None = None
+        self._bulk_slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+
+    async def render_one(self, task: Task) -> Rendered:
+        """The image; raises `InvalidInput` when the renderer refuses it."""
+        result = await self._run(render_or_refusal, task)
+        if isinstance(result, InvalidInput):
+            raise result
+        return result
+
+    async def render_many(self, tasks: Sequence[Task]) -> list[bytes | str]:
+        """Render `tasks` in order, CHUNK per hand-off. At most two hand-offs per process wait
+        in the pool at a time (one running, one ready), so `render_one` calls are not stuck
+        behind a whole bulk job."""
+        loop = asyncio.get_running_loop()  # an asyncio semaphore works in one event loop only
+        if self._bulk_slots is None or self._bulk_slots[0] is not loop:
+            self._bulk_slots = (loop, asyncio.Semaphore(2 * self.workers))
+        slots = self._bulk_slots[1]
+
+        async def chunk(start: int) -> list[bytes | str]:
+            async with slots:
+                return await self._run(render_images, tasks[start : start + CHUNK])
+
+        running = [asyncio.ensure_future(chunk(i)) for i in range(0, len(tasks), CHUNK)]
+        try:
+            done = await asyncio.gather(*running)
+        except BaseException:
+            for future in running:
+                future.cancel()
+            raise
+        return [image for images in done for image in images]
+
+    async def shutdown(self) -> None:
+        """Stop the processes: queued renders are cancelled, running ones end first."""
+        executor, self._executor, self._bulk_slots = self._executor, None, None
+        if executor is not None:
+            await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
+
+    async def _run(self, fn: Callable[[Any], T], arg: Any) -> T:
+        executor = self._start()
+        try:
+            # Handed over from a thread: a hand-off may start a process (and the fork server,
+            # the first time), milliseconds to a third of a second kept off the event loop.
+            future: Future[T] = await asyncio.to_thread(executor.submit, fn, arg)
+            return await asyncio.wrap_future(future)
+        except BrokenProcessPool:
+            # A render process died (killed, out of memory); this executor can run nothing
+            # more, so the next render starts a new one.
+            if self._executor is executor:
+                self._executor, self._bulk_slots = None, None
+            executor.shutdown(wait=False, cancel_futures=True)
+            raise
+
+    def _start(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            FORKSERVER.set_forkserver_preload(PRELOAD)  # no effect once the fork server runs
+            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=FORKSERVER)
+        return self._executor
+
+
 @cache
-def process_pool() -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(
-        max_workers=os.cpu_count() or 2, mp_context=multiprocessing.get_context("forkserver")
-    )
+def process_pool() -> RenderPool:
+    return RenderPool()
 
 
 async def render_many(tasks: Sequence[Task]) -> list[bytes | str]:
-    """Render `tasks` on every core, in order; a few dozen per hand-off keeps IPC cheap."""
-    if not tasks:
-        return []
-    loop = asyncio.get_running_loop()
-    chunks = max(1, len(tasks) // ((os.cpu_count() or 2) * 8))
-    pool = process_pool()
-    return await loop.run_in_executor(
-        None, lambda: list(pool.map(render_image, tasks, chunksize=chunks))
-    )
+    """Bulk jobs' renderer: `tasks` on every core, in order."""
+    return await process_pool().render_many(tasks)

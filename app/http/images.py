@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from starlette.applications import Starlette
@@ -37,7 +36,6 @@ from app.graphql.relay import pk_of
 from app.http.graphql import bearer
 from app.http.problems import problem
 from app.security.signed_urls import signature_problem
-from workers import constants
 
 FORMATS = {ext: fmt for fmt, ext in EXTENSIONS.items()} | {"jpg": "JPEG"}
 MAX_BODY = 2_000_000  # a 1 MB logo as base64 plus the rest of a render request
@@ -46,17 +44,13 @@ CODE_MAX_AGE = 300  # a code's look can change (design edits); the ETag makes re
 MAX_ID_DIGITS = 18
 
 
-def new_render_pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=constants.RENDER_THREADS, thread_name_prefix="render")
-
-
 def image_store(app: Starlette) -> ImageStore:
     services = app.state.services
     return ImageStore(
         services.redis,
         services.settings.redis_namespace,
         CachedLogos.of(services),
-        executor=getattr(app.state, "render_pool", None),
+        render_one=app.state.render_pool.render_one,  # a process pool, owned by the lifespan
     )
 
 
@@ -145,7 +139,7 @@ async def code_image_endpoint(request: Request) -> Response:
 async def _serve(
     request: Request, wanted: ImageRequest, cache_control: str, *, cache: bool = True
 ) -> Response:
-    """The image, from the cache or rendered off the event loop (then cached when `cache`)."""
+    """The image, from the cache or rendered in the render processes (then cached when `cache`)."""
     etag = f'"{wanted.key}"'
     headers = {"ETag": etag, "Cache-Control": cache_control}
     if etag in request.headers.get("if-none-match", ""):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import time
@@ -363,3 +364,55 @@ async def test_logo_urls_are_fetched_once_then_served_from_redis(app) -> None:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+CREATE_LINK = """
+mutation($input: CreateLinkInput!) { createLink(input: $input) { link { slug } } }"""
+# A miss that keeps a core busy for a while: the largest size, shapes and a gradient.
+GRADIENT = {"type": "RADIAL", "stops": [{"color": "#111827"}, {"color": "#7C3AED"}]}
+BIG_STYLE = {"moduleShape": "DOTS", "finderShape": "ROUNDED", "gradient": GRADIENT}
+BIG_RENDER = {"dataType": "TEXT", "format": "PNG", "size": 4096, "style": BIG_STYLE}
+IN_FLIGHT = 8
+
+
+async def big_render(client: httpx.AsyncClient, key: str, n: int) -> float:
+    """Seconds one big miss took, from request to answer."""
+    started = time.perf_counter()
+    body = {**BIG_RENDER, "data": {"text": f"miss {n}"}}
+    response = await client.post("/api/qr", json=body, headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 200 and response.headers["x-cache"] == "MISS"
+    return time.perf_counter() - started
+
+
+async def one_render_time(client: httpx.AsyncClient, key: str) -> float:
+    await big_render(client, key, -1)  # the render processes are up
+    return min([await big_render(client, key, -2), await big_render(client, key, -3)])
+
+
+async def test_redirects_answer_while_image_misses_render(gql, key, client) -> None:
+    body = await gql(key, CREATE_LINK, input={"destination": "https://example.com/a"})
+    slug = body["data"]["createLink"]["link"]["slug"]
+    one = await one_render_time(client, key)
+    misses = [asyncio.create_task(big_render(client, key, n)) for n in range(IN_FLIGHT)]
+    waits = []
+    while not all(miss.done() for miss in misses):
+        started = time.perf_counter()
+        response = await client.get(f"/r/{slug}")
+        waits.append(time.perf_counter() - started)
+        assert response.status_code == 302
+        await asyncio.sleep(0.005)
+    await asyncio.gather(*misses)
+    waits.sort()
+    assert len(waits) >= 10, "the misses were over before any redirect was measured"
+    # Generous for a loaded machine: a redirect takes milliseconds, a render hundreds.
+    assert waits[len(waits) // 2] < one / 10, (one, waits)
+    assert waits[len(waits) * 9 // 10] < one / 4, (one, waits)
+
+
+async def test_image_misses_render_outside_the_api_process(key, client) -> None:
+    one = await one_render_time(client, key)
+    cpu = time.process_time()  # this process's threads, not its children
+    await asyncio.gather(*(big_render(client, key, n) for n in range(IN_FLIGHT)))
+    cpu = time.process_time() - cpu
+    # Rendering here (in threads, as before) costs about IN_FLIGHT * one; waiting costs little.
+    assert cpu < IN_FLIGHT * one / 4, (cpu, one)

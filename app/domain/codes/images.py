@@ -7,10 +7,8 @@ new key and an old image is never served for a new look; entries only expire.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
-from collections.abc import Mapping
-from concurrent.futures import Executor
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +28,18 @@ from app.security.signed_urls import signed_query
 from workers import constants
 
 log = logging.getLogger("qrforge.images")
+
+# (text, style dict, format, size, logo bytes): what a render process is handed.
+RenderTask = tuple[str, dict[str, Any], str, int, bytes | None]
+# The image of a task; raises InvalidInput when the renderer refuses it.
+RenderOne = Callable[[RenderTask], Awaitable[Rendered]]
+
+
+async def render_in_thread(task: RenderTask) -> Rendered:
+    """In asyncio's default threads, which share the GIL with the event loop: a process that
+    serves requests passes its process pool's `render_one` instead (the API does)."""
+    text, style, fmt, size, logo = task
+    return await asyncio.to_thread(render, text, Style.from_dict(style), fmt, size=size, logo=logo)
 
 
 @dataclass(frozen=True)
@@ -61,12 +71,12 @@ class ImageStore:
         redis: Redis,
         namespace: str,
         logos: LogoSource,
-        executor: Executor | None = None,
+        render_one: RenderOne = render_in_thread,
     ) -> None:
         self.redis = redis
         self.namespace = namespace
         self.logos = logos
-        self.executor = executor  # None: asyncio's default thread pool
+        self.render_one = render_one  # the API's: its process pool (workers/pool.py)
 
     def redis_key(self, request: ImageRequest) -> str:
         return constants.key(constants.IMAGE_CACHE, self.namespace, key=request.key)
@@ -80,15 +90,14 @@ class ImageStore:
         return None if data is None else bytes(data)
 
     async def render(self, request: ImageRequest) -> Rendered:
-        """Render in the pool (CPU-bound work never runs on the event loop)."""
+        """Render with `render_one` (CPU-bound work never runs on the event loop)."""
         style = request.style
         logo = None
         if style.logo is not None and style.logo.url is not None:
             logo = await self.logos(style.logo.url)
-        job = functools.partial(
-            render, request.text, style, request.format, size=request.size, logo=logo
+        return await self.render_one(
+            (request.text, style.to_dict(), request.format, request.size, logo)
         )
-        return await asyncio.get_running_loop().run_in_executor(self.executor, job)
 
     async def store(self, request: ImageRequest, data: bytes) -> None:
         if len(data) > constants.IMAGE_CACHE_MAX_BYTES:

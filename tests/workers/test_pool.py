@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import signal
+import time
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+import zxingcpp
+from asgi_lifespan import LifespanManager
+from PIL import Image
+
+from app.domain.errors import InvalidInput
+from app.main import create_app
+from app.rendering.render import render
+from app.rendering.style import Style
+from app.settings import Settings
+from workers.pool import RenderPool, Task
+
+DOTS = Style.from_dict({"module_shape": "DOTS", "finder_shape": "ROUNDED"})
+
+
+def task(text: str, size: int = 512, style: Style = DOTS) -> Task:
+    return (text, style.to_dict(), "PNG", size, None)
+
+
+def decode(data: bytes) -> str:
+    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(data)).convert("RGB"))
+    assert len(results) == 1
+    return results[0].text
+
+
+def render_processes() -> set[int]:
+    """The children of this process's fork server (Linux /proc). The fork server itself
+    serves every pool and lives as long as this process does."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError):
+            continue  # ended while we looked
+    servers = {
+        pid
+        for pid, parent in parents.items()
+        if parent == os.getpid() and b"forkserver" in _cmdline(pid)
+    }
+    return {pid for pid, parent in parents.items() if parent in servers}
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+async def test_render_one_draws_and_refuses_as_the_renderer_does() -> None:
+    pool = RenderPool(workers=1)
+    try:
+        rendered = await pool.render_one(task("https://example.com/pool"))
+        assert rendered == render("https://example.com/pool", DOTS, "PNG", size=512)
+        assert decode(rendered.data) == "https://example.com/pool"
+        too_long = task("€" * 1024, style=Style(error_correction="H"))
+        for refused in (task("x" * 200, size=64), too_long):
+            with pytest.raises(InvalidInput) as expected:
+                render(refused[0], Style.from_dict(refused[1]), "PNG", size=refused[3])
+            with pytest.raises(InvalidInput) as error:
+                await pool.render_one(refused)
+            assert error.value.problems == expected.value.problems
+        assert {p.code for p in error.value.problems} == {"TOO_LONG"}
+    finally:
+        await pool.shutdown()
+
+
+async def test_an_image_miss_does_not_wait_for_a_whole_bulk_job() -> None:
+    pool = RenderPool(workers=2)
+    try:
+        tasks = [task(f"bulk {i}") for i in range(400)]
+        started = time.perf_counter()
+        bulk = asyncio.create_task(pool.render_many(tasks))
+        await asyncio.sleep(0.1)  # its first images are in the pool
+        asked = time.perf_counter()
+        miss = await pool.render_one(task("a miss"))
+        waited = time.perf_counter() - asked
+        images = await bulk
+        whole = time.perf_counter() - started
+        assert decode(miss.data) == "a miss"
+        assert waited < whole / 4, (waited, whole)
+        assert len(images) == len(tasks)
+        for i in (0, 199, 399):  # in order
+            image = images[i]
+            assert isinstance(image, bytes) and decode(image) == f"bulk {i}"
+    finally:
+        await pool.shutdown()
+
+
+async def test_bulk_renders_say_why_an_image_cannot_be_drawn() -> None:
+    pool = RenderPool(workers=1)
+    try:
+        drawn, refused = await pool.render_many([task("fine"), task("x" * 200, size=64)])
+    finally:
+        await pool.shutdown()
+    assert isinstance(drawn, bytes) and decode(drawn) == "fine"
+    assert isinstance(refused, str) and "64 px" in refused
+
+
+async def test_a_pool_whose_process_died_starts_anew() -> None:
+    before = render_processes()
+    pool = RenderPool(workers=1)
+    try:
+        await pool.render_one(task("first"))
+        (process,) = render_processes() - before
+        os.kill(process, signal.SIGKILL)
+        with pytest.raises(BrokenProcessPool):
+            await pool.render_one(task("in flight as it died"))
+        assert decode((await pool.render_one(task("after"))).data) == "after"
+    finally:
+        await pool.shutdown()
+
+
+async def test_the_lifespan_stops_the_render_processes(settings: Settings) -> None:
+    app = create_app(settings)
+    try:
+        async with LifespanManager(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+                response = await c.get("/api/qr", params={"data": "rendered in a process"})
+            assert response.status_code == 200 and response.headers["x-cache"] == "MISS"
+            during = render_processes()
+            assert during, "the miss rendered in no other process"
+        assert not during & render_processes()
+    finally:
+        redis = aioredis.Redis.from_url(settings.redis_url)
+        try:
+            async for key in redis.scan_iter(match=f"{settings.redis_namespace}*"):
+                await redis.delete(key)
+        finally:
+            await redis.aclose()
