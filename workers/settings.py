@@ -42,8 +42,15 @@ def functions(settings: Settings) -> list[Any]:
 
 
 def cron_jobs(settings: Settings) -> list[CronJob]:
-    sweep = constants.key(constants.BULK_SWEEP_JOB, settings.redis_namespace)
-    return [cron(bulk.sweep_bulk_jobs, name=sweep, second=0)]  # every minute
+    ns = settings.redis_namespace
+    return [  # every minute, half a minute apart
+        cron(bulk.sweep_bulk_jobs, name=constants.key(constants.BULK_SWEEP_JOB, ns), second=0),
+        cron(
+            webhooks.sweep_deliveries,
+            name=constants.key(constants.WEBHOOK_SWEEP_JOB, ns),
+            second=30,
+        ),
+    ]
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -58,7 +65,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 def build_worker(services: Services, **options: Any) -> Worker:
     """A worker that uses clients the caller already holds."""
-    # A burst run only drains the job queue; the sweep and scan ingestion are for long-lived
+    # A burst run only drains the job queue; the sweeps and scan ingestion are for long-lived
     # workers (a burst run that crossed a minute would queue the sweep, then wait for it).
     burst = options.get("burst", False)
     return Worker(

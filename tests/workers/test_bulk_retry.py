@@ -263,5 +263,5 @@ async def test_the_sweep_leaves_jobs_whose_arq_job_is_queued_or_running(
 async def test_only_long_lived_workers_run_the_sweep(app) -> None:
     services = app.state.services
     sweep_name = constants.key(constants.BULK_SWEEP_JOB, services.settings.redis_namespace)
-    assert [c.name for c in build_worker(services, handle_signals=False).cron_jobs] == [sweep_name]
+    assert sweep_name in [c.name for c in build_worker(services, handle_signals=False).cron_jobs]
     assert build_worker(services, burst=True, handle_signals=False).cron_jobs == []

@@ -272,3 +272,14 @@ async def test_the_sweep_leaves_deliveries_whose_job_is_queued_or_running(
     assert (delivery.status, delivery.attempts) == ("PENDING", 1)
     assert await queued(app) == [arq_job(app, delivery_id, 0, 1).job_id]  # the retry, deferred
     assert await sweep(app) == 0
+
+
+async def test_only_long_lived_workers_run_the_sweeps(app) -> None:
+    services = app.state.services
+    ns = services.settings.redis_namespace
+    names = [c.name for c in build_worker(services, handle_signals=False).cron_jobs]
+    assert names == [
+        constants.key(constants.BULK_SWEEP_JOB, ns),
+        constants.key(constants.WEBHOOK_SWEEP_JOB, ns),
+    ]
+    assert build_worker(services, burst=True, handle_signals=False).cron_jobs == []
