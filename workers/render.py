@@ -15,13 +15,20 @@ from app.domain.codes.models import QrCode
 from app.domain.errors import DomainError
 from app.services import Services
 from workers import constants
+from workers.pool import process_pool
 
 log = logging.getLogger("qrforge.render")
 
 
 def _store(services: Services) -> ImageStore:
-    # The worker's own default thread pool: a worker process exists to do this work.
-    return ImageStore(services.redis, services.settings.redis_namespace, CachedLogos.of(services))
+    # The process pool bulk jobs use too: on the embedded default this worker runs inside the
+    # API process, whose event loop must not wait on rendering.
+    return ImageStore(
+        services.redis,
+        services.settings.redis_namespace,
+        CachedLogos.of(services),
+        process_pool().render_one,
+    )
 
 
 async def render_code(ctx: dict[str, Any], code_id: int) -> int:
