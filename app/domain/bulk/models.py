@@ -36,3 +36,4 @@ class BulkJob(Model):
     class Meta:
         table = "bulk_job"
         unique_together = (("workspace_id", "idempotency_key"),)
+        indexes = (("status", "created_at"),)  # the sweep's unfinished jobs

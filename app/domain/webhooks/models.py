@@ -50,7 +50,8 @@ class WebhookDelivery(Model):
 
     class Meta:
         table = "webhook_delivery"
-        indexes = (("webhook_id", "created_at"),)
+        # The list of a webhook's deliveries, and the sweep's PENDING deliveries by due time.
+        indexes = (("webhook_id", "created_at"), ("status", "next_attempt_at"))
 
 
 class WebhookAttempt(Model):
