@@ -22,11 +22,9 @@ from functools import cache
 from typing import Any, TypeVar
 
 from app.domain.errors import InvalidInput
-from app.rendering.render import Rendered, render
+from app.rendering.render import Rendered, RenderTask, render
 from app.rendering.style import Style
 
-# (text, style dict, format, size, logo bytes), as bulk jobs and the image store hand them over.
-Task = tuple[str, dict[str, Any], str, int, bytes | None]
 T = TypeVar("T")
 
 FORKSERVER = multiprocessing.get_context("forkserver")
@@ -38,12 +36,12 @@ PRELOAD = ["__main__", __name__]
 CHUNK = 8
 
 
-def _render(task: Task) -> Rendered:
+def _render(task: RenderTask) -> Rendered:
     text, style, fmt, size, logo = task
     return render(text, Style.from_dict(style), fmt, size=size, logo=logo)
 
 
-def render_image(task: Task) -> bytes | str:
+def render_image(task: RenderTask) -> bytes | str:
     """The image, or why it cannot be drawn (a person's sentence, as for userErrors)."""
     try:
         return _render(task).data
@@ -51,11 +49,11 @@ def render_image(task: Task) -> bytes | str:
         return str(error)
 
 
-def render_images(tasks: Sequence[Task]) -> list[bytes | str]:
+def render_images(tasks: Sequence[RenderTask]) -> list[bytes | str]:
     return [render_image(task) for task in tasks]
 
 
-def render_or_refusal(task: Task) -> Rendered | InvalidInput:
+def render_or_refusal(task: RenderTask) -> Rendered | InvalidInput:
     """The image, or the refusal with its problems. Returned rather than raised: an exception
     raised in a render process comes back wrapped in the text of its remote traceback."""
     try:
@@ -70,14 +68,14 @@ class RenderPool:
         self._executor: ProcessPoolExecutor | None = None
         self._bulk_slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
 
-    async def render_one(self, task: Task) -> Rendered:
+    async def render_one(self, task: RenderTask) -> Rendered:
         """The image; raises `InvalidInput` when the renderer refuses it."""
         result = await self._run(render_or_refusal, task)
         if isinstance(result, InvalidInput):
             raise result
         return result
 
-    async def render_many(self, tasks: Sequence[Task]) -> list[bytes | str]:
+    async def render_many(self, tasks: Sequence[RenderTask]) -> list[bytes | str]:
         """Render `tasks` in order, CHUNK per hand-off. At most two hand-offs per process wait
         in the pool at a time (one running, one ready), so `render_one` calls are not stuck
         behind a whole bulk job."""
@@ -132,6 +130,6 @@ def process_pool() -> RenderPool:
     return RenderPool()
 
 
-async def render_many(tasks: Sequence[Task]) -> list[bytes | str]:
+async def render_many(tasks: Sequence[RenderTask]) -> list[bytes | str]:
     """Bulk jobs' renderer: `tasks` on every core, in order."""
     return await process_pool().render_many(tasks)

@@ -17,6 +17,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import segno
 
@@ -37,9 +38,14 @@ CONTENT_TYPES = {
     "JPEG": "image/jpeg",
     "PDF": "application/pdf",
 }
+EXTENSIONS = {"PNG": "png", "SVG": "svg", "JPEG": "jpeg", "PDF": "pdf"}
 INVALID_FORMAT = "INVALID_FORMAT"
 CACHE_KEY_VERSION = "1"  # bump when the renderer's output changes, to retire cached images
 MIN_MODULE_PX = 2  # a raster module narrower than 2 px blurs into its neighbours
+
+# A render as plain values, to hand to another process:
+# (text, style as Style.to_dict, format, size in px, logo bytes).
+RenderTask = tuple[str, dict[str, Any], str, int, bytes | None]
 
 
 @dataclass(frozen=True)

@@ -17,15 +17,15 @@ from PIL import Image
 
 from app.domain.errors import InvalidInput
 from app.main import create_app
-from app.rendering.render import render
+from app.rendering.render import RenderTask, render
 from app.rendering.style import Style
 from app.settings import Settings
-from workers.pool import RenderPool, Task
+from workers.pool import RenderPool
 
 DOTS = Style.from_dict({"module_shape": "DOTS", "finder_shape": "ROUNDED"})
 
 
-def task(text: str, size: int = 512, style: Style = DOTS) -> Task:
+def task(text: str, size: int = 512, style: Style = DOTS) -> RenderTask:
     return (text, style.to_dict(), "PNG", size, None)
 
 

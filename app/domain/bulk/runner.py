@@ -29,14 +29,13 @@ from app.domain.errors import InvalidInput
 from app.domain.links.models import Link
 from app.domain.workspaces import quotas
 from app.events import EventSink
+from app.rendering.render import EXTENSIONS, RenderTask
 
 BATCH = 100  # codes per transaction and per progress update
 UNFINISHED = ("QUEUED", "RUNNING")
 MANIFEST = ("index", "id", "name", "kind", "dataType", "shortUrl", "destination", "file")
-EXTENSIONS = {"PNG": "png", "SVG": "svg", "JPEG": "jpeg", "PDF": "pdf"}
 
-# (text, style dict, format, size, logo bytes) -> image bytes, or why it cannot be drawn.
-RenderTask = tuple[str, dict[str, Any], str, int, bytes | None]
+# Tasks -> their images, or why each cannot be drawn.
 RenderMany = Callable[[Sequence[RenderTask]], Awaitable[list[bytes | str]]]
 GlobalId = Callable[[str, int], str]
 

@@ -6,9 +6,8 @@ new key and an old image is never served for a new look; entries only expire.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,29 +16,22 @@ from redis.exceptions import RedisError
 
 from app.domain.codes.logos import LogoSource
 from app.domain.codes.models import QrCode
-from app.domain.codes.services import style_of
+from app.domain.codes.services import RenderOne, render_in_thread, style_of
 from app.domain.designs.models import Design
 from app.domain.designs.services import clean_style, public_problems
 from app.domain.errors import InvalidInput, Problem
 from app.rendering.payloads import build_payload
-from app.rendering.render import CONTENT_TYPES, Rendered, cache_key, render
+from app.rendering.render import (
+    CONTENT_TYPES,
+    EXTENSIONS,
+    Rendered,
+    cache_key,
+)
 from app.rendering.style import MAX_SIZE, MIN_SIZE, Style
 from app.security.signed_urls import signed_query
 from workers import constants
 
 log = logging.getLogger("qrforge.images")
-
-# (text, style dict, format, size, logo bytes): what a render process is handed.
-RenderTask = tuple[str, dict[str, Any], str, int, bytes | None]
-# The image of a task; raises InvalidInput when the renderer refuses it.
-RenderOne = Callable[[RenderTask], Awaitable[Rendered]]
-
-
-async def render_in_thread(task: RenderTask) -> Rendered:
-    """In asyncio's default threads, which share the GIL with the event loop: a process that
-    serves requests passes its process pool's `render_one` instead (the API does)."""
-    text, style, fmt, size, logo = task
-    return await asyncio.to_thread(render, text, Style.from_dict(style), fmt, size=size, logo=logo)
 
 
 @dataclass(frozen=True)
@@ -130,7 +122,6 @@ class ImageStore:
 # code keeps the same URL for an hour: browsers and CDNs can cache it.
 IMAGE_URL_TTL = 24 * 3600
 IMAGE_URL_ROUNDING = 3600
-EXTENSIONS = {"PNG": "png", "SVG": "svg", "JPEG": "jpeg", "PDF": "pdf"}
 
 
 def image_path(code_id: int, fmt: str) -> str:

@@ -10,7 +10,7 @@ per code keeps "which style is this?" answerable).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,12 +27,23 @@ from app.domain.links import slugs
 from app.domain.workspaces import quotas
 from app.events import EventSink
 from app.rendering.payloads import DATA_TYPES, build_payload
-from app.rendering.render import encode, render
+from app.rendering.render import Rendered, RenderTask, encode, render
 from app.rendering.style import Style
 
 KINDS = ("STATIC", "DYNAMIC")
 MAX_NAME = 200
 QR_MARKER = "qr=1"  # tells the redirect a scan came from the printed code, not a click
+
+
+# The image of a task; raises InvalidInput when the renderer refuses it.
+RenderOne = Callable[[RenderTask], Awaitable[Rendered]]
+
+
+async def render_in_thread(task: RenderTask) -> Rendered:
+    """In asyncio's default threads, which share the GIL with the event loop: a process that
+    serves requests passes its process pool's `render_one` instead (the API does)."""
+    text, style, fmt, size, logo = task
+    return await asyncio.to_thread(render, text, Style.from_dict(style), fmt, size=size, logo=logo)
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,8 @@ class CodeDeps:
     check_render: bool = True
     # False for callers that checked the quotas for a whole batch (bulk).
     check_quotas: bool = True
+    # How the render check renders: the API passes its process pool's render_one.
+    render_one: RenderOne = render_in_thread
 
 
 @dataclass(frozen=True)
@@ -307,7 +320,7 @@ async def _check_renders(text: str, style: Style, deps: CodeDeps) -> None:
                 encode(text, style.error_correction)  # the length check at least
                 return
             logo = await deps.logos(style.logo.url)
-        await asyncio.to_thread(render, text, style, "SVG", logo=logo)
+        await deps.render_one((text, style.to_dict(), "SVG", style.size, logo))
     except InvalidInput as error:
         raise public_problems(error) from None
 

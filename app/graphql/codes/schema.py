@@ -29,7 +29,13 @@ from app.http.images import image_store
 
 def deps(info: Info) -> services.CodeDeps:
     s = info.context.services
-    return services.CodeDeps(s.events, s.settings.public_url, jobs=s, logos=logos(info))
+    return services.CodeDeps(
+        s.events,
+        s.settings.public_url,
+        jobs=s,
+        logos=logos(info),
+        render_one=info.context.request.app.state.render_pool.render_one,
+    )
 
 
 def code_fields(input: CreateQrCodeInput | UpdateQrCodeInput) -> dict[str, Any]:
