@@ -181,8 +181,9 @@ async def test_a_retry_whose_enqueue_failed_is_queued_by_the_sweep(
 
 
 async def attempts_made(delivery: WebhookDelivery, statuses: list[int]) -> None:
-    """The attempt log and count of a delivery whose attempts got these answers."""
-    for number, status in enumerate(statuses, start=1):
+    """The attempt log and count of a delivery whose next attempts got these answers."""
+    made = (await WebhookDelivery.get(id=delivery.id)).attempts
+    for number, status in enumerate(statuses, start=made + 1):
         await WebhookAttempt.create(
             delivery_id=delivery.id,
             number=number,
@@ -191,7 +192,7 @@ async def attempts_made(delivery: WebhookDelivery, statuses: list[int]) -> None:
             response_status=status,
             error=f"HTTP {status}.",
         )
-    await WebhookDelivery.filter(id=delivery.id).update(attempts=len(statuses))
+    await WebhookDelivery.filter(id=delivery.id).update(attempts=made + len(statuses))
 
 
 async def test_a_delivery_whose_last_attempt_was_recorded_but_not_settled_ends_failed(
@@ -234,6 +235,45 @@ async def test_a_redelivery_whose_enqueue_failed_is_sent_by_the_sweep_on_a_new_s
     assert [r.headers["webhook-id"] for r in receiver.requests] == [delivery.msg_id]
     await delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("SUCCEEDED", tenth + 1)
+
+
+async def test_a_delivery_redelivered_twice_and_lost_mid_schedule_goes_on_in_its_series(
+    app, receiver: Receiver, dead_queue: DeliveryQueue
+) -> None:
+    hook = await a_webhook(receiver.url)
+    delivery = await unqueued_delivery(hook, dead_queue)
+    schedule = len(RETRY_SCHEDULE)
+    await attempts_made(delivery, [500] * schedule)
+    await WebhookDelivery.filter(id=delivery.id).update(status="FAILED")
+    # Redelivered once it failed, then again while waiting for a retry; the second series
+    # made three attempts, scheduled a fourth, and its job was lost.
+    for answers in ([500] * 2, [500] * 3):
+        with pytest.raises(RedisConnectionError):
+            await webhook_services.redeliver(hook.workspace_id, delivery.id, dead_queue)
+        await attempts_made(delivery, answers)
+    await WebhookDelivery.filter(id=delivery.id).update(next_attempt_at=datetime.now(UTC))
+    await age(delivery)
+    series, attempt = schedule + 2, schedule + 5
+
+    assert await sweep(app) == 1
+    assert await queued(app) == [arq_job(app, delivery.id, series, attempt).job_id]
+    receiver.answer(500)
+    worker = build_worker(
+        app.state.services, burst=True, handle_signals=False, poll_delay=0.01, max_burst_jobs=1
+    )
+    try:
+        await asyncio.wait_for(worker.async_run(), 30)  # one job: the retry it queues waits
+    finally:
+        await worker.on_shutdown(worker.ctx)  # type: ignore[misc]
+    assert worker.jobs_complete == 1
+
+    [request] = receiver.requests
+    assert request.headers["webhook-id"] == delivery.msg_id
+    await delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.series) == ("PENDING", attempt + 1, series)
+    # The fifth attempt of its series is on the schedule, two hours off.
+    assert await queued(app) == [arq_job(app, delivery.id, series, attempt + 1).job_id]
+    assert await sweep(app) == 0
 
 
 async def test_the_sweep_leaves_deliveries_whose_job_is_queued_or_running(

@@ -18,6 +18,7 @@ from app.domain.webhooks.delivery import (
     public_data,
 )
 from app.domain.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
+from app.domain.webhooks.services import redeliver
 from app.domain.workspaces.models import Workspace
 from app.graphql.relay import to_global_id
 
@@ -132,3 +133,34 @@ async def test_a_rerun_after_a_crash_makes_the_claimed_attempt(app) -> None:
         assert await sender.deliver(delivery_id, 0, 0, rerun=True) == "stale"  # recorded now
     assert [a.number for a in await WebhookAttempt.all()] == [1]
     assert (await WebhookDelivery.get()).attempts == 1
+
+
+async def test_a_retry_overtaken_by_a_redelivery_sends_nothing(app) -> None:
+    hook = await a_webhook()  # nothing listens on port 1: the attempt fails fast
+    [delivery_id] = await dispatch("e", "link.created", hook.workspace_id, {}, AT, queue_of(app))
+    async with httpx.AsyncClient() as http:
+        sender = Sender(http=http, queue=queue_of(app), allow_private=True)
+        assert await sender.deliver(delivery_id, 0, 0) == "retrying"
+        await redeliver(hook.workspace_id, delivery_id, queue_of(app))
+        # The retry queued by attempt 1 and the redelivery's job are both for attempt 2.
+        assert await sender.deliver(delivery_id, 0, 1) == "stale"
+        assert await sender.deliver(delivery_id, 1, 1) == "retrying"
+    assert [a.number for a in await WebhookAttempt.all()] == [1, 2]
+    delivery = await WebhookDelivery.get()
+    assert (delivery.attempts, delivery.series) == (2, 1)
+
+
+async def test_a_job_queued_before_series_were_stored_gives_its_delivery_its_series(
+    app,
+) -> None:
+    hook = await a_webhook()
+    [delivery_id] = await dispatch("e", "link.created", hook.workspace_id, {}, AT, queue_of(app))
+    # Redelivered after 10 attempts and tried twice since, before the column existed: the
+    # row reads series 0, the job waiting for attempt 13 says 10.
+    await WebhookDelivery.filter(id=delivery_id).update(attempts=12)
+    async with httpx.AsyncClient() as http:
+        sender = Sender(http=http, queue=queue_of(app), allow_private=True)
+        assert await sender.deliver(delivery_id, 10, 12) == "retrying"
+    delivery = await WebhookDelivery.get()
+    assert (delivery.status, delivery.attempts, delivery.series) == ("PENDING", 13, 10)
+    assert queue_of(app).job_id(delivery_id, series=10, attempt=13) in await queued(app)

@@ -167,7 +167,7 @@ async def dispatch(
                 delivery = await WebhookDelivery.get(msg_id=msg_id)
         if delivery.attempts == 0 and delivery.status == PENDING:
             # The job id makes this a no-op when the twin run queued it already.
-            await queue.deliver(delivery.id, series=0, attempt=0)
+            await queue.deliver(delivery.id, series=delivery.series, attempt=0)
         delivery_ids.append(delivery.id)
     return delivery_ids
 
@@ -197,13 +197,16 @@ class Sender:
     async def deliver(
         self, delivery_id: int, series: int, attempt: int, *, rerun: bool = False
     ) -> str:
-        """Attempt number `attempt + 1` of a delivery; what happened, in one word.
+        """Attempt number `attempt + 1` of a delivery, in the schedule that started at
+        attempt `series`; what happened, in one word.
 
         `rerun`: arq runs this job again after it crashed or its worker died; an attempt it
         claimed but never recorded is then made (at least once, as webhooks promise)."""
         delivery = await WebhookDelivery.get_or_none(id=delivery_id)
         if delivery is None:
             return "gone"  # the endpoint was deleted
+        if delivery.series > series:
+            return "stale"  # overtaken by a redelivery, which queued its own job
         if rerun and delivery.attempts == attempt + 1:
             await release_unrecorded(delivery)
         if delivery.status != PENDING or delivery.attempts != attempt:
@@ -216,11 +219,14 @@ class Sender:
                 last_error="Not sent: the webhook is disabled.",
             )
             return "disabled"
+        # A job whose series is past the row's was queued before rows stored theirs (the
+        # column's default 0 is wrong for a delivery redelivered then): the row takes it.
         claimed = await WebhookDelivery.filter(
-            id=delivery.id, status=PENDING, attempts=attempt
-        ).update(attempts=attempt + 1)
+            id=delivery.id, status=PENDING, attempts=attempt, series=delivery.series
+        ).update(attempts=attempt + 1, series=series)
         if not claimed:
             return "stale"
+        delivery.series = series
 
         started = self.clock()
         clock_start = time.monotonic()
@@ -235,7 +241,7 @@ class Sender:
             response_status=outcome.status,
             error=_clip(error),
         )
-        return await self._settle(webhook, delivery, series, attempt + 1, outcome, error)
+        return await self._settle(webhook, delivery, attempt + 1, outcome, error)
 
     async def _post(self, webhook: Webhook, delivery: WebhookDelivery, now: datetime) -> Outcome:
         body = delivery.payload.encode()
@@ -281,7 +287,6 @@ class Sender:
         self,
         webhook: Webhook,
         delivery: WebhookDelivery,
-        series: int,
         attempts: int,
         outcome: Outcome,
         error: str | None,
@@ -299,23 +304,23 @@ class Sender:
         if outcome.status == 410:
             reason = f"The endpoint answered 410 Gone on {_when(now)}."
             await _disable(webhook, reason)
-            await give_up(delivery.id, attempts, outcome.status, error)
+            await give_up(delivery, attempts, outcome.status, error)
             return "disabled"
         await Webhook.filter(id=webhook.id, failing_since__isnull=True).update(failing_since=now)
         failing_since = webhook.failing_since or now
         if now - failing_since >= timedelta(seconds=constants.WEBHOOK_DISABLE_AFTER):
             reason = f"Every delivery failed since {_when(failing_since)} (3 days or more)."
             await _disable(webhook, reason)
-            await give_up(delivery.id, attempts, outcome.status, error)
+            await give_up(delivery, attempts, outcome.status, error)
             return "disabled"
-        delay = next_delay(attempts - series, self.rng)
+        delay = next_delay(attempts - delivery.series, self.rng)
         if delay is None:
-            await give_up(delivery.id, attempts, outcome.status, error)
+            await give_up(delivery, attempts, outcome.status, error)
             return "failed"
         if outcome.retry_after is not None:
             delay = max(delay, min(outcome.retry_after, constants.WEBHOOK_RETRY_AFTER_CAP))
         await _update(delivery, next_attempt_at=now + timedelta(seconds=delay), **done)
-        await self.queue.deliver(delivery.id, series=series, attempt=attempts, defer=delay)
+        await self.queue.deliver(delivery.id, series=delivery.series, attempt=attempts, defer=delay)
         return "retrying"
 
 
@@ -341,11 +346,13 @@ async def release_unrecorded(delivery: WebhookDelivery) -> bool:
 
 
 async def give_up(
-    delivery_id: int, attempts: int, response_status: int | None, error: str | None
+    delivery: WebhookDelivery, attempts: int, response_status: int | None, error: str | None
 ) -> bool:
-    """End a delivery FAILED with its last answer, unless it moved on meanwhile (ended, or
-    another attempt claimed); whether it did."""
-    ended = await WebhookDelivery.filter(id=delivery_id, status=PENDING, attempts=attempts).update(
+    """End a delivery FAILED with its last answer, unless it moved on meanwhile (ended,
+    another attempt claimed, or redelivered); whether it did."""
+    ended = await WebhookDelivery.filter(
+        id=delivery.id, status=PENDING, attempts=attempts, series=delivery.series
+    ).update(
         status=FAILED,
         next_attempt_at=None,
         response_status=response_status,

@@ -40,6 +40,10 @@ class WebhookDelivery(Model):
     payload = fields.TextField()
     status = fields.CharField(max_length=10, default="PENDING")
     attempts = fields.IntField(default=0)
+    # Where the current retry schedule started: 0 at dispatch, the attempt count at the
+    # last redelivery. It is part of each attempt's arq job id. The database default gives
+    # rows stored before the column their 0 (a NOT NULL column is added to them).
+    series = fields.IntField(default=0, db_default=0)
     response_status = fields.IntField(null=True)
     last_error = fields.CharField(max_length=500, null=True)
     next_attempt_at = fields.DatetimeField(null=True)

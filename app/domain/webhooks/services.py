@@ -112,8 +112,9 @@ async def redeliver(workspace_id: int, delivery_id: int, queue: DeliveryQueue) -
         )
     delivery.status = PENDING
     delivery.next_attempt_at = None
-    await delivery.save(update_fields=["status", "next_attempt_at"])
-    await queue.requeue(delivery.id, series=delivery.attempts, attempt=delivery.attempts)
+    delivery.series = delivery.attempts
+    await delivery.save(update_fields=["status", "next_attempt_at", "series"])
+    await queue.requeue(delivery.id, series=delivery.series, attempt=delivery.attempts)
     return delivery
 
 

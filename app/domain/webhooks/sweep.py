@@ -30,7 +30,7 @@ from app.domain.webhooks.signing import RETRY_SCHEDULE
 log = logging.getLogger("qrforge.webhooks")
 
 # What the sweep reads of a delivery; the payload can be large and is not needed.
-_FIELDS = ("id", "status", "attempts", "next_attempt_at")
+_FIELDS = ("id", "status", "attempts", "series", "next_attempt_at")
 
 
 async def sweep(queue: DeliveryQueue, before: datetime, limit: int) -> int:
@@ -78,42 +78,32 @@ async def carry_on(delivery: WebhookDelivery, queue: DeliveryQueue) -> str:
     "queued", "failed", or "stale" when the delivery moved on meanwhile.
 
     Only for a delivery no job is making or about to make an attempt of."""
-    claimed = delivery.attempts
     if not await release_unrecorded(delivery):
         return "stale"  # a twin sweep gave the claim back first, and carries it on
-    series = assumed_series(delivery, released=delivery.attempts < claimed)
-    attempt = delivery.attempts
+    # A row stored before the series column reads 0, which is right unless it had been
+    # redelivered. Such a row, once its job is lost (or a minute late: only series 0 is
+    # looked for), goes on as if never redelivered: FAILED if it made a schedule's worth of
+    # attempts in all, else given what is left of the first schedule. A job of it that does
+    # run first writes its true series (Sender.deliver).
+    series, attempt = delivery.series, delivery.attempts
     if attempt - series >= len(RETRY_SCHEDULE):
         last = await WebhookAttempt.get_or_none(delivery_id=delivery.id, number=attempt)
         status, error = (last.response_status, last.error) if last else (None, None)
-        return "failed" if await give_up(delivery.id, attempt, status, error) else "stale"
+        return "failed" if await give_up(delivery, attempt, status, error) else "stale"
     # Due a while ago, so now. The job id is the lost job's: a twin sweep queues nothing.
     return "queued" if await queue.requeue(delivery.id, series=series, attempt=attempt) else "stale"
 
 
-def assumed_series(delivery: WebhookDelivery, *, released: bool) -> int:
-    """The series of the attempt a delivery is due for: the attempt count its schedule
-    started from (0 at dispatch, the count at the time of a redelivery).
-
-    The row does not store it, so it is read from what the row does say. No retry scheduled
-    (`next_attempt_at` empty): the schedule starts at this attempt, after a dispatch, a
-    redelivery, or a first attempt whose claim was just given back. Otherwise the fewest
-    redeliveries the row allows, which is exact for a delivery never redelivered: 0, unless
-    more attempts were made than one schedule holds. An attempt whose claim was just given
-    back had a place on the schedule; one recorded but never settled may have been its last.
-    """
-    if delivery.next_attempt_at is None:
-        return delivery.attempts
-    room = len(RETRY_SCHEDULE) - 1 if released else len(RETRY_SCHEDULE)
-    return max(0, delivery.attempts - room)
-
-
 def _job_ids(queue: DeliveryQueue, delivery: WebhookDelivery) -> list[str]:
     """Every job that could make this delivery's next attempt, or be making it: the attempt
-    after the last claimed one, and the claimed one (running, or to run again after its
-    worker died), in each series whose schedule reaches that attempt."""
-    ids = []
-    for attempt in (delivery.attempts - 1, delivery.attempts):
-        for series in range(max(0, attempt - len(RETRY_SCHEDULE) + 1), attempt + 1):
-            ids.append(queue.job_id(delivery.id, series=series, attempt=attempt))
+    after the last claimed one, in the delivery's series (a job of an earlier one finds
+    itself overtaken), and the claimed one (running, or to run again after its worker died)
+    in each series whose schedule reaches it, as it may have been claimed before a
+    redelivery."""
+    claimed = delivery.attempts - 1
+    ids = [
+        queue.job_id(delivery.id, series=series, attempt=claimed)
+        for series in range(max(0, claimed - len(RETRY_SCHEDULE) + 1), claimed + 1)
+    ]
+    ids.append(queue.job_id(delivery.id, series=delivery.series, attempt=delivery.attempts))
     return ids
