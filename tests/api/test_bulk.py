@@ -237,3 +237,10 @@ async def test_bulk_job_updated_reports_every_batch_and_the_end(gql, key, app, r
     updates = await asyncio.wait_for(collecting, 10)
     assert updates[-1] == {"status": "SUCCEEDED", "processed": 150}
     assert {"status": "RUNNING", "processed": 100} in updates
+
+
+async def test_items_with_numbers_past_64_bits_are_answered_not_crashed(gql, key) -> None:
+    # The GraphQL fuzzer's find: a JSON value orjson refuses made submit a 500.
+    item = {"name": "n", "dataType": "URL", "data": {"url": 2**70}, "kind": "STATIC"}
+    body = await gql(key, SUBMIT, input={"items": [item, item], "format": "PNG"})
+    assert "errors" not in body, body

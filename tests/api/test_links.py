@@ -259,3 +259,11 @@ async def test_status_filter_agrees_with_computed_status(gql, key) -> None:
         nodes = [e["node"] for e in body["data"]["links"]["edges"]]
         assert [n["slug"] for n in nodes] == [f"st-{status.lower()}"]
         assert nodes[0]["status"] == status
+
+
+async def test_metadata_keeps_numbers_past_64_bits(gql, key) -> None:
+    # JSON allows them; the JSON fields are stored with the standard library, whatever else
+    # is installed (orjson would refuse them).
+    payload = await create(gql, key, metadata={"serial": 2**70, "ratio": 0.5})
+    assert payload["userErrors"] == []
+    assert payload["link"]["metadata"] == {"serial": 2**70, "ratio": 0.5}

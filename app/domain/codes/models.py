@@ -4,6 +4,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from app.domain.designs.models import Design
+from app.domain.fields import json_field
 from app.domain.links.models import Link
 from app.domain.workspaces.models import Workspace
 
@@ -18,7 +19,7 @@ class QrCode(Model):
     name = fields.CharField(max_length=200)
     kind = fields.CharField(max_length=10)
     data_type = fields.CharField(max_length=10)
-    data: fields.JSONField[dict] = fields.JSONField(default=dict)
+    data: fields.JSONField[dict] = json_field(default=dict)
     encoded_text = fields.TextField()
     link: fields.ForeignKeyNullableRelation[Link] = fields.ForeignKeyField(
         "models.Link", related_name="qr_codes", null=True, on_delete=fields.CASCADE
@@ -26,7 +27,7 @@ class QrCode(Model):
     design: fields.ForeignKeyNullableRelation[Design] = fields.ForeignKeyField(
         "models.Design", related_name="qr_codes", null=True, on_delete=fields.SET_NULL
     )
-    style: fields.JSONField[dict | None] = fields.JSONField(null=True)
+    style: fields.JSONField[dict | None] = json_field(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from app.domain.fields import json_field
 from app.domain.workspaces.models import Workspace
 
 
@@ -14,7 +15,7 @@ class Design(Model):
         "models.Workspace", related_name="designs", on_delete=fields.CASCADE
     )
     name = fields.CharField(max_length=100)
-    style: fields.JSONField[dict] = fields.JSONField(default=dict)
+    style: fields.JSONField[dict] = json_field(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

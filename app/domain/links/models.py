@@ -4,6 +4,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from app.domain.designs.models import Design
+from app.domain.fields import json_field
 from app.domain.workspaces.models import Workspace
 
 
@@ -18,15 +19,15 @@ class Link(Model):
     destination = fields.CharField(max_length=2048)
     fallback_destination = fields.CharField(max_length=2048, null=True)
     title = fields.CharField(max_length=200, null=True)
-    tags: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    tags: fields.JSONField[list[str]] = json_field(default=list)
     # "|a|b|": lets tag filter with a portable LIKE on SQLite and PostgreSQL alike.
     tag_index = fields.CharField(max_length=2200, default="")
-    metadata: fields.JSONField[dict] = fields.JSONField(default=dict)
+    metadata: fields.JSONField[dict] = json_field(default=dict)
     enabled = fields.BooleanField(default=True)
     scan_limit = fields.IntField(null=True)
     not_before = fields.DatetimeField(null=True)
     not_after = fields.DatetimeField(null=True)
-    rules: fields.JSONField[list[dict]] = fields.JSONField(default=list)
+    rules: fields.JSONField[list[dict]] = json_field(default=list)
     redirect_type = fields.SmallIntField(default=302)
     forward_query = fields.BooleanField(default=False)
     password_hash = fields.CharField(max_length=200, null=True)

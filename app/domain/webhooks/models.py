@@ -3,6 +3,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from app.domain.fields import json_field
 from app.domain.workspaces.models import Workspace
 
 
@@ -13,7 +14,7 @@ class Webhook(Model):
     )
     url = fields.CharField(max_length=2048)
     description = fields.CharField(max_length=500, default="")
-    events: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    events: fields.JSONField[list[str]] = json_field(default=list)
     # Kept in full: the server signs with it (Standard Webhooks is symmetric).
     secret = fields.CharField(max_length=100)
     enabled = fields.BooleanField(default=True)

@@ -3,6 +3,8 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from app.domain.fields import json_field
+
 
 class Workspace(Model):
     """A tenant: every other row belongs to exactly one workspace."""
@@ -30,7 +32,7 @@ class ApiKey(Model):
     name = fields.CharField(max_length=100)
     prefix = fields.CharField(max_length=16, unique=True)
     key_hash = fields.CharField(max_length=64)
-    scopes: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    scopes: fields.JSONField[list[str]] = json_field(default=list)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_used_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
