@@ -416,3 +416,19 @@ async def test_image_misses_render_outside_the_api_process(key, client) -> None:
     cpu = time.process_time() - cpu
     # Rendering here (in threads, as before) costs about IN_FLIGHT * one; waiting costs little.
     assert cpu < IN_FLIGHT * one / 4, (cpu, one)
+
+
+async def test_an_image_with_a_remote_logo_lives_only_as_long_as_its_logo(app) -> None:
+    from app.domain.codes.images import ImageRequest, ImageStore
+    from app.domain.codes.logos import CachedLogos
+    from app.rendering.style import Style
+    from workers import constants
+
+    services = app.state.services
+    store = ImageStore(services.redis, services.settings.redis_namespace, CachedLogos.of(services))
+    remote = Style.from_dict({"logo": {"url": "https://logos.example/acme.png"}})
+    with_logo, plain = ImageRequest("a", remote, "PNG", 256), ImageRequest("a", Style(), "PNG", 256)
+    for request in (with_logo, plain):
+        await store.store(request, b"the image")
+    assert 0 < await services.redis.ttl(store.redis_key(with_logo)) <= constants.LOGO_CACHE_TTL
+    assert await services.redis.ttl(store.redis_key(plain)) > constants.LOGO_CACHE_TTL

@@ -94,8 +94,13 @@ class ImageStore:
     async def store(self, request: ImageRequest, data: bytes) -> None:
         if len(data) > constants.IMAGE_CACHE_MAX_BYTES:
             return
+        # The key holds a remote logo's URL, not its bytes: such an image lives only as long
+        # as the fetched logo does, so a logo changed at its URL shows within a few hours.
+        logo = request.style.logo
+        remote = logo is not None and logo.url is not None
+        ttl = constants.LOGO_CACHE_TTL if remote else constants.IMAGE_CACHE_TTL
         try:
-            await self.redis.set(self.redis_key(request), data, ex=constants.IMAGE_CACHE_TTL)
+            await self.redis.set(self.redis_key(request), data, ex=ttl)
         except (RedisError, OSError) as error:
             # An image that is not cached is rendered again next time; not worth a failure.
             log.warning("image not cached: %s", error)
