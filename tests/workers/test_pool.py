@@ -10,13 +10,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis.asyncio as aioredis
 import zxingcpp
-from asgi_lifespan import LifespanManager
 from PIL import Image
 
 from app.domain.errors import InvalidInput
-from app.main import create_app
 from app.rendering.render import RenderTask, render
 from app.rendering.style import Style
 from app.settings import Settings
@@ -123,21 +120,12 @@ async def test_a_pool_whose_process_died_starts_anew() -> None:
         await pool.shutdown()
 
 
-async def test_the_lifespan_stops_the_render_processes(settings: Settings) -> None:
-    app = create_app(settings)
-    try:
-        async with LifespanManager(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-                response = await c.get("/api/qr", params={"data": "rendered in a process"})
-            assert response.status_code == 200 and response.headers["x-cache"] == "MISS"
-            during = render_processes()
-            assert during, "the miss rendered in no other process"
-        assert not during & render_processes()
-    finally:
-        redis = aioredis.Redis.from_url(settings.redis_url)
-        try:
-            async for key in redis.scan_iter(match=f"{settings.redis_namespace}*"):
-                await redis.delete(key)
-        finally:
-            await redis.aclose()
+async def test_the_lifespan_stops_the_render_processes(settings: Settings, run_app) -> None:
+    async with run_app(settings) as app:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            response = await c.get("/api/qr", params={"data": "rendered in a process"})
+        assert response.status_code == 200 and response.headers["x-cache"] == "MISS"
+        during = render_processes()
+        assert during, "the miss rendered in no other process"
+    assert not during & render_processes()

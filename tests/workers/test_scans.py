@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from pathlib import Path
+from dataclasses import replace
 
 import httpx
-from asgi_lifespan import LifespanManager
-from tortoise import connections
 
 from app.domain.links.models import Link
 from app.domain.scans.models import Scan
 from app.domain.scans.stream import encode, pack
+from app.domain.workspaces.services import ensure_workspace
 from app.events import Event
-from app.main import create_app
-from app.settings import Settings
 from workers import constants
 from workers.scans import ensure_group, ingest_once, stream_key
 
@@ -174,81 +171,35 @@ async def test_damaged_entries_and_scans_of_deleted_links_are_dropped(app, gql, 
     assert await services.redis.xlen(stream) == 0
 
 
-async def test_country_comes_from_the_trusted_header(database_url, redis_url, tmp_path) -> None:
-    settings = Settings(
-        data_dir=tmp_path,
-        database_url=database_url,
-        redis_url=redis_url,
-        redis_namespace=f"qft{uuid.uuid4().hex[:12]}",
-        secret_key="k",
-        country_header="CF-IPCountry",
-    )
-    app = create_app(settings)
-    async with LifespanManager(app):
-        try:
-            link = await Link.create(
-                workspace_id=(await _workspace()).id,
-                slug="country",
-                destination="https://example.com/",
-            )
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-                await client.get("/r/country", headers={"CF-IPCountry": "de"})
-                await client.get("/r/country", headers={"CF-IPCountry": "XX"})
-            await drain(app.state.services)
-            assert [s.country for s in await Scan.filter(link_id=link.id).order_by("id")] == [
-                "DE",
-                None,
-            ]
-        finally:
-            await _clean(settings)
+async def test_country_comes_from_the_trusted_header(settings, run_app) -> None:
+    async with run_app(replace(settings, country_header="CF-IPCountry")) as app:
+        link = await Link.create(
+            workspace_id=(await ensure_workspace("acme")).id,
+            slug="country",
+            destination="https://example.com/",
+        )
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            await client.get("/r/country", headers={"CF-IPCountry": "de"})
+            await client.get("/r/country", headers={"CF-IPCountry": "XX"})
+        await drain(app.state.services)
+        countries = [s.country for s in await Scan.filter(link_id=link.id).order_by("id")]
+        assert countries == ["DE", None]
 
 
-async def test_embedded_worker_ingests_scans(database_url, redis_url, tmp_path: Path) -> None:
-    settings = Settings(
-        data_dir=tmp_path,
-        database_url=database_url,
-        redis_url=redis_url,
-        redis_namespace=f"qft{uuid.uuid4().hex[:12]}",
-        secret_key="k",
-    )
-    app = create_app(settings, run_worker=True)
-    async with LifespanManager(app):
-        try:
-            link = await Link.create(
-                workspace_id=(await _workspace()).id,
-                slug="embedded",
-                destination="https://example.com/",
-            )
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-                for _ in range(3):
-                    assert (await client.get("/r/embedded")).status_code == 302
-            for _ in range(100):
-                if await Scan.filter(link_id=link.id).count() == 3:
-                    break
-                await asyncio.sleep(0.05)
-            assert (await Link.get(id=link.id)).scan_count == 3
-        finally:
-            await _clean(settings)
-
-
-async def _workspace():
-    from app.domain.workspaces.services import ensure_workspace
-
-    return await ensure_workspace(f"ws-{uuid.uuid4().hex[:8]}")
-
-
-async def _clean(settings: Settings) -> None:
-    db = connections.get("default")
-    for table in ("scan", "link", "api_key", "workspace"):
-        await db.execute_script(f"DELETE FROM {table}")
-    import redis.asyncio as aioredis
-
-    redis = aioredis.Redis.from_url(settings.redis_url)
-    try:
-        keys = [k async for k in redis.scan_iter(match=f"{settings.redis_namespace}*")]
-        if keys:
-            await redis.delete(*keys)
-    finally:
-        await redis.aclose()
+async def test_embedded_worker_ingests_scans(settings, run_app) -> None:
+    async with run_app(settings, run_worker=True) as app:
+        link = await Link.create(
+            workspace_id=(await ensure_workspace("acme")).id,
+            slug="embedded",
+            destination="https://example.com/",
+        )
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            for _ in range(3):
+                assert (await client.get("/r/embedded")).status_code == 302
+        for _ in range(100):
+            if await Scan.filter(link_id=link.id).count() == 3:
+                break
+            await asyncio.sleep(0.05)
+        assert (await Link.get(id=link.id)).scan_count == 3
