@@ -13,7 +13,8 @@ from typing import Any, Protocol
 from tortoise.exceptions import IntegrityError
 
 from app.domain.bulk.models import BulkJob
-from app.domain.errors import InvalidInput, NotFound, Problem
+from app.domain.errors import InvalidInput, Problem
+from app.domain.owned import owned
 from app.domain.workspaces import quotas
 from app.settings import Settings
 from workers import constants
@@ -83,10 +84,7 @@ async def submit(
 
 
 async def get_job(workspace_id: int, job_id: int) -> BulkJob:
-    job = await BulkJob.get_or_none(id=job_id, workspace_id=workspace_id)
-    if job is None:
-        raise NotFound.of("Bulk job")
-    return job
+    return await owned(BulkJob, "Bulk job", id=job_id, workspace_id=workspace_id)
 
 
 def result_file(data_dir: Path, job_id: int) -> Path:

@@ -24,6 +24,7 @@ from app.domain.designs.services import JobQueue, clean_style, name_problem, pub
 from app.domain.errors import InvalidInput, NotFound, Problem
 from app.domain.links import services as links
 from app.domain.links import slugs
+from app.domain.owned import owned
 from app.domain.workspaces import quotas
 from app.events import EventSink
 from app.rendering.payloads import DATA_TYPES, build_payload
@@ -90,10 +91,7 @@ def codes_query(workspace_id: int, filter: CodeFilter | None = None) -> QuerySet
 
 
 async def get_code(workspace_id: int, code_id: int) -> QrCode:
-    code = await QrCode.get_or_none(id=code_id, workspace_id=workspace_id)
-    if code is None:
-        raise NotFound.of("QR code")
-    return code
+    return await owned(QrCode, "QR code", id=code_id, workspace_id=workspace_id)
 
 
 def short_url(public_url: str, slug: str) -> str:

@@ -13,7 +13,8 @@ from tortoise.queryset import QuerySet
 
 from app.domain.codes.logos import LogoSource
 from app.domain.designs.models import Design
-from app.domain.errors import InvalidInput, NotFound, Problem
+from app.domain.errors import InvalidInput, Problem
+from app.domain.owned import owned
 from app.rendering.logo import load_logo
 from app.rendering.scannability import check_style
 from app.rendering.style import Style
@@ -70,10 +71,7 @@ def designs_query(workspace_id: int) -> QuerySet[Design]:
 
 
 async def get_design(workspace_id: int, design_id: int) -> Design:
-    design = await Design.get_or_none(id=design_id, workspace_id=workspace_id)
-    if design is None:
-        raise NotFound.of("Design")
-    return design
+    return await owned(Design, "Design", id=design_id, workspace_id=workspace_id)
 
 
 async def create_design(

@@ -16,10 +16,11 @@ from tortoise.expressions import F, Q
 from tortoise.queryset import QuerySet
 
 from app.domain.designs.models import Design
-from app.domain.errors import InvalidInput, NotFound, Problem
+from app.domain.errors import InvalidInput, Problem
 from app.domain.links import slugs
 from app.domain.links.models import Link
 from app.domain.links.rules import validate_rules
+from app.domain.owned import owned
 from app.domain.workspaces import quotas
 from app.events import EventSink
 from app.security.passwords import hash_password
@@ -98,10 +99,7 @@ async def get_link(workspace_id: int, *, id: int | None = None, slug: str | None
         lookup["id"] = id
     if slug is not None:
         lookup["slug"] = slug
-    link = await Link.get_or_none(**lookup)
-    if link is None:
-        raise NotFound.of("Link")
-    return link
+    return await owned(Link, "Link", **lookup)
 
 
 def link_event(link: Link) -> dict[str, Any]:

@@ -19,8 +19,8 @@ from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from app.domain.errors import NotFound
 from app.domain.links.models import Link
+from app.domain.owned import owned
 from app.domain.scans.enrich import EnrichedScan
 from app.domain.scans.models import Scan
 
@@ -185,10 +185,7 @@ def scans_query(workspace_id: int, link_id: int | None = None) -> QuerySet[Scan]
 
 
 async def get_scan(workspace_id: int, scan_id: int) -> Scan:
-    scan = await Scan.get_or_none(id=scan_id, workspace_id=workspace_id)
-    if scan is None:
-        raise NotFound.of("Scan")
-    return scan
+    return await owned(Scan, "Scan", id=scan_id, workspace_id=workspace_id)
 
 
 async def export_rows(

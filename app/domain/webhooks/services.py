@@ -11,7 +11,8 @@ from typing import Any
 
 from tortoise.queryset import QuerySet
 
-from app.domain.errors import InvalidInput, NotFound, Problem, QuotaExceeded
+from app.domain.errors import InvalidInput, Problem, QuotaExceeded
+from app.domain.owned import owned
 from app.domain.webhooks.delivery import PENDING, DeliveryQueue
 from app.domain.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from app.domain.webhooks.signing import new_secret
@@ -64,10 +65,7 @@ async def delete_webhook(workspace_id: int, webhook_id: int) -> None:
 
 
 async def get_webhook(workspace_id: int, webhook_id: int) -> Webhook:
-    webhook = await Webhook.get_or_none(id=webhook_id, workspace_id=workspace_id)
-    if webhook is None:
-        raise NotFound.of("Webhook")
-    return webhook
+    return await owned(Webhook, "Webhook", id=webhook_id, workspace_id=workspace_id)
 
 
 def webhooks_query(workspace_id: int) -> QuerySet[Webhook]:
@@ -79,10 +77,9 @@ def deliveries_query(workspace_id: int, webhook_id: int) -> QuerySet[WebhookDeli
 
 
 async def get_delivery(workspace_id: int, delivery_id: int) -> WebhookDelivery:
-    delivery = await WebhookDelivery.get_or_none(id=delivery_id, webhook__workspace_id=workspace_id)
-    if delivery is None:
-        raise NotFound.of("Webhook delivery")
-    return delivery
+    return await owned(
+        WebhookDelivery, "Webhook delivery", id=delivery_id, webhook__workspace_id=workspace_id
+    )
 
 
 async def attempts_of(delivery_ids: Sequence[int]) -> dict[int, list[WebhookAttempt]]:
