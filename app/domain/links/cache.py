@@ -24,8 +24,6 @@ from workers import constants
 
 log = logging.getLogger("qrforge.links")
 
-LINK_EVENTS = ("link.created", "link.updated", "link.deleted")
-
 
 class LinkCache:
     def __init__(
@@ -124,9 +122,7 @@ class LinkCache:
         """Evict links as their events arrive, until cancelled; survives Redis restarts."""
         while True:
             try:
-                async for event in events.listen("link"):
-                    if event.type not in LINK_EVENTS:
-                        continue
+                async for event in events.listen("link"):  # created, updated, deleted
                     slugs = {event.data.get("slug"), event.data.get("old_slug")}
                     known = [slug for slug in slugs if isinstance(slug, str)]
                     if event.type == "link.created":
