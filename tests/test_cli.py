@@ -77,7 +77,7 @@ def _serve(env: dict[str, str], port: int) -> tuple[subprocess.Popen[str], list[
     while time.monotonic() < deadline:
         line = process.stdout.readline()
         lines.append(line)
-        if "Application startup complete" in line:
+        if "Uvicorn running on" in line:  # bound and listening (startup completes before)
             return process, lines
     process.kill()
     process.stdout.close()
