@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 
+import asyncpg
 from cachetools import TTLCache
 from redis.asyncio import Redis
 
@@ -23,6 +24,16 @@ from app.events import RESUBSCRIBE_DELAY, Events
 from workers import constants
 
 log = logging.getLogger("qrforge.links")
+
+# What a query raises on a connection the database dropped (a restart, a failover) before
+# the pool noticed: a scan is worth one more try, on a fresh connection.
+DB_DROPPED = (
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,
+    ConnectionError,
+)
 
 
 class LinkCache:
@@ -84,7 +95,10 @@ class LinkCache:
                     return ResolvedLink.from_json(cached)
             except REDIS_DOWN:
                 self.breaker.failed()
-        model = await Link.get_or_none(slug=slug)
+        try:
+            model = await Link.get_or_none(slug=slug)
+        except DB_DROPPED:  # the pool has replaced the dead connection by now
+            model = await Link.get_or_none(slug=slug)
         if model is None:
             return None
         link = ResolvedLink.of(model)
