@@ -17,6 +17,7 @@ from app.domain.links.resolve import MAX_PASSWORD
 from app.domain.links.slugs import MAX_LENGTH as MAX_SLUG
 from app.http.images import MAX_BODY, MAX_ID_DIGITS
 from app.http.redirect import MAX_FORM_BYTES
+from app.rendering.payloads import DATA_TYPES
 from app.rendering.render import CONTENT_TYPES
 from app.rendering.style import (
     ERROR_LEVELS,
@@ -29,8 +30,6 @@ from app.rendering.style import (
     MODULE_SHAPES,
 )
 
-DATA_TYPES = ("URL", "TEXT", "EMAIL", "PHONE", "SMS", "WIFI", "VCARD", "MECARD", "GEO", "EVENT",
-              "CRYPTO")  # fmt: skip
 HEX = "([0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$"
 STRING = {"type": "string"}
 BINARY = {"type": "string", "contentMediaType": "application/octet-stream"}

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from app.domain.errors import InvalidInput
 from app.rendering.contentlines import content_lines, escape_text, escape_wifi
+from app.rendering.epc import epc_payload
 from app.rendering.fields import (
     INVALID_DATA,
     OUT_OF_RANGE,
@@ -25,6 +26,7 @@ from app.rendering.vevent import event_lines
 
 DATA_TYPES = (
     "URL", "TEXT", "EMAIL", "PHONE", "SMS", "WIFI", "VCARD", "MECARD", "GEO", "EVENT", "CRYPTO",
+    "EPC",
 )  # fmt: skip
 INVALID_DATA_TYPE = "INVALID_DATA_TYPE"
 
@@ -317,4 +319,5 @@ BUILDERS: dict[str, Callable[[Any], str]] = {
     "GEO": geo_payload,
     "EVENT": event_payload,
     "CRYPTO": crypto_payload,
+    "EPC": epc_payload,
 }

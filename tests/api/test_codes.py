@@ -54,6 +54,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
               "date_end": "2030-05-01T12:00:00Z", "location": "Berlin"},
     "CRYPTO": {"currency": "bitcoin", "address": "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
                "amount": "0.001"},
+    "EPC": {"name": "Rotes Kreuz", "iban": "DE89 3704 0044 0532 0130 00", "bic": "COBADEFFXXX",
+            "amount": "25", "text": "Spende 2026"},
 }  # fmt: skip
 
 

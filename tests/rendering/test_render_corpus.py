@@ -41,6 +41,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "amount": "0.0042",
         "label": "Donation",
     },
+    "EPC": {
+        "name": "Stadtwerke München",
+        "iban": "DE89370400440532013000",
+        "amount": "149.90",
+        "reference": "RF18539007547034",
+    },
 }
 TYPES = list(SAMPLES)
 FORMATS = ("PNG", "SVG", "JPEG", "PDF")

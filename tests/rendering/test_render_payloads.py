@@ -323,7 +323,7 @@ FIELDS = [
     "url", "text", "address", "subject", "body", "phone", "message", "ssid", "password",
     "encryption", "hidden", "first_name", "last_name", "email", "org", "title", "note",
     "latitude", "longitude", "date_start", "date_end", "location", "description", "timezone",
-    "currency", "amount", "label",
+    "currency", "amount", "label", "name", "iban", "bic", "reference",
 ]  # fmt: skip
 json_data = st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=6) | json_values
 

@@ -45,6 +45,7 @@ class QrDataType(Enum):
     GEO = "GEO"
     EVENT = "EVENT"
     CRYPTO = "CRYPTO"
+    EPC = "EPC"
 
 
 @strawberry.enum
