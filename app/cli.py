@@ -85,7 +85,9 @@ def serve(settings: Settings, host: str, port: int) -> None:
             host=host,
             port=port,
             log_level="info",
-            proxy_headers=True,
+            # Forwarded headers are read by the app, from QRFORGE_TRUSTED_PROXIES only;
+            # uvicorn's own reading would take them from any loopback peer.
+            proxy_headers=False,
         )
 
 

@@ -27,6 +27,7 @@ from app.http.metrics import Metrics, MetricsMiddleware, metrics
 from app.http.openapi import openapi
 from app.http.problems import problem
 from app.http.redirect import RedirectFastPath, redirect, serve_redirects
+from app.security.client_ip import ClientAddress
 from app.services import open_services
 from app.settings import Settings
 from workers.pool import process_pool
@@ -60,11 +61,15 @@ class Qrforge(Starlette):
     """The API's Starlette app, with one short road: scans of printed codes (/r/{slug}) go
     to the redirect before the router and every middleware (see RedirectFastPath)."""
 
-    def __init__(self, fast_path: RedirectFastPath, **options: Any) -> None:
+    def __init__(
+        self, fast_path: RedirectFastPath, client_address: ClientAddress, **options: Any
+    ) -> None:
         super().__init__(**options)
         self.fast_path = fast_path
+        self.client_address = client_address
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.client_address.rewrite(scope)  # before anything reads scope["client"]
         slug = self.fast_path.slug(scope)
         if slug is None:
             await super().__call__(scope, receive, send)
@@ -121,6 +126,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Starlette:
     measured = Metrics()
     app = Qrforge(
         RedirectFastPath(redirect, measured),
+        ClientAddress(settings.trusted_proxies),
         routes=[
             # Served by the fast path (Qrforge.__call__); listed for the routes' sake.
             Route("/r/{slug}", redirect, methods=["GET", "HEAD", "POST"]),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from app.security.client_ip import Network, parse_networks
 from workers import constants
 
 
@@ -48,6 +49,8 @@ class Settings:
     # long the scans a dead worker had read wait to be stored. Set below the time a batch
     # takes, live workers would store each other's batches twice (harmless but wasted work).
     scan_reclaim_idle_ms: int = constants.SCAN_RECLAIM_IDLE_MS
+    # Proxies whose forwarded headers tell the client's address; nobody's, by default.
+    trusted_proxies: tuple[Network, ...] = ()
 
     @property
     def embedded_redis(self) -> bool:
@@ -96,6 +99,7 @@ class Settings:
             scan_reclaim_idle_ms=_int(
                 env, "QRFORGE_SCAN_RECLAIM_IDLE_MS", cls.scan_reclaim_idle_ms
             ),
+            trusted_proxies=_networks(env, "QRFORGE_TRUSTED_PROXIES"),
         )
 
     def with_secret_key(self) -> Settings:
@@ -140,6 +144,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     if not value.isdigit() or int(value) < 1:
         raise SettingsError(f"{name}: {value!r} is not a positive whole number")
     return int(value)
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[Network, ...]:
+    try:
+        return parse_networks(env.get(name, ""))
+    except ValueError as error:
+        raise SettingsError(f"{name}: {error}") from None
 
 
 def _word(env: Mapping[str, str], name: str, default: str) -> str:

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.domain.workspaces.services import authenticate
 from app.http.problems import problem
+from app.security.client_ip import limit_key
 from app.security.ratelimit import Decision, RateLimiter
 
 log = logging.getLogger("qrforge.admission")
@@ -149,7 +150,7 @@ class RateLimit:
             return f"key:{principal.key_id}", principal.rate_limit or self.per_key
         if scope["path"].startswith(ANONYMOUS_LIMITED):
             client = scope.get("client") or ("unknown", 0)
-            return f"ip:{client[0]}", self.anonymous
+            return f"ip:{limit_key(client[0])}", self.anonymous
         return None
 
     def _refuse(self, scope: Scope, decision: Decision) -> Response:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Hashable
 
 from redis.exceptions import RedisError
 
+from app.security.client_ip import limit_key
 from app.security.ratelimit import RateLimiter
 
 MAX_KEYS = 100_000
@@ -60,7 +61,8 @@ class RedirectGuard:
     over its miss budget is refused everything for as long as the limiter says, which this
     process remembers itself, so a valid scan pays a dict lookup, not a Redis round trip.
     Requests for one slug from one client are capped here, per process. Password attempts
-    count per client and link in Redis (here, per process, while Redis is down).
+    count per client and link in Redis (here, per process, while Redis is down). An IPv6
+    client is counted by its /64 throughout.
     """
 
     def __init__(
@@ -82,6 +84,7 @@ class RedirectGuard:
         """Seconds the client should wait, or None to let the request through."""
         if ip is None:
             return None
+        ip = limit_key(ip)
         if self.blocked:
             until = self.blocked.get(ip)
             if until is not None:
@@ -96,6 +99,7 @@ class RedirectGuard:
     async def missed(self, ip: str | None) -> None:
         if ip is None:
             return
+        ip = limit_key(ip)
         try:
             decision = await self.limiter.hit(f"miss:{ip}", self.misses_per_minute)
         except (RedisError, OSError):
@@ -107,6 +111,7 @@ class RedirectGuard:
 
     async def password_attempt(self, ip: str | None, slug: str) -> float | None:
         """Seconds the client should wait before trying this link's password again, or None."""
+        ip = limit_key(ip) if ip is not None else None
         try:
             decision = await self.limiter.hit(f"password:{ip}:{slug}", PASSWORD_ATTEMPTS_PER_MINUTE)
         except (RedisError, OSError):

@@ -1,0 +1,114 @@
+"""Client addresses against a real `qrforge serve`: forwarded headers count only from the
+proxies in QRFORGE_TRUSTED_PROXIES, and IPv6 clients are limited per /64."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+
+from app.security.throttle import PASSWORD_ATTEMPTS_PER_MINUTE
+
+LOCK = """mutation($i: CreateLinkInput!) { createLink(input: $i) {
+  link { slug } userErrors { code } } }"""
+
+
+@pytest.fixture
+def serve(qrforge_serve: Any, redis_url: str, tmp_path: Path) -> Iterator[Any]:
+    """serve(**env) -> (base URL, key) of a `qrforge serve` on SQLite, stopped afterwards."""
+    namespace = f"qft{uuid.uuid4().hex[:12]}"
+    started: list[Any] = []
+
+    def start(**extra: str) -> tuple[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("QRFORGE_")} | {
+            "QRFORGE_DATA_DIR": str(tmp_path / f"serve{len(started)}"),
+            "QRFORGE_REDIS_URL": redis_url,
+            "QRFORGE_REDIS_NAMESPACE": namespace,
+            **extra,
+        }
+        context = qrforge_serve(env)
+        started.append(context)
+        return context.__enter__()  # type: ignore[no-any-return]
+
+    try:
+        yield start
+    finally:
+        for context in started:
+            context.__exit__(None, None, None)
+        with redis.Redis.from_url(redis_url) as client:
+            for stale in client.scan_iter(match=f"{namespace}*"):
+                client.delete(stale)
+
+
+def locked_link(base: str, key: str, slug: str) -> None:
+    body = httpx.post(
+        f"{base}/graphql",
+        headers={"Authorization": f"Bearer {key}"},
+        json={
+            "query": LOCK,
+            "variables": {
+                "i": {"destination": "https://example.com/", "slug": slug, "password": "right-one"}
+            },
+        },
+    ).json()
+    assert body["data"]["createLink"]["userErrors"] == [], body
+
+
+def guess(base: str, slug: str, forwarded_for: str) -> int:
+    return httpx.post(
+        f"{base}/r/{slug}",
+        data={"password": "wrong"},
+        headers={"X-Forwarded-For": forwarded_for},
+    ).status_code
+
+
+@pytest.mark.timeout(120)
+def test_issue10_forwarded_for_from_loopback_does_not_escape_the_password_limit(serve) -> None:
+    base, key = serve()
+    locked_link(base, key, "vault")
+    # Before: uvicorn believed X-Forwarded-For from any loopback peer, so each guess came
+    # from a "new client" and 30 wrong passwords never met a 429.
+    statuses = [guess(base, "vault", f"198.51.100.{i}") for i in range(30)]
+    assert 429 in statuses
+    assert statuses.index(429) == PASSWORD_ATTEMPTS_PER_MINUTE
+
+
+@pytest.mark.timeout(120)
+def test_issue10_trusted_proxy_tells_clients_apart_and_ipv6_counts_per_64(serve) -> None:
+    base, key = serve(QRFORGE_TRUSTED_PROXIES="127.0.0.1/32,::1")
+    locked_link(base, key, "vault")
+    attempts = PASSWORD_ATTEMPTS_PER_MINUTE
+    # One client behind our proxy uses up its attempts ...
+    assert [guess(base, "vault", "203.0.113.5") for _ in range(attempts)] == [403] * attempts
+    assert guess(base, "vault", "203.0.113.5") == 429
+    # ... and prepending an address of its choice does not make it someone else ...
+    assert guess(base, "vault", "192.0.2.44, 203.0.113.5") == 429
+    # ... while another visitor behind the same proxy is not refused for it.
+    assert guess(base, "vault", "198.51.100.7") == 403
+    # An IPv6 client gets its attempts per /64, whichever addresses of it it uses.
+    statuses = [guess(base, "vault", f"2001:db8:1:2::{i + 1:x}") for i in range(attempts + 1)]
+    assert statuses == [403] * attempts + [429]
+    assert guess(base, "vault", "2001:db8:1:3::1") == 403
+
+
+async def test_issue10_anonymous_rendering_is_limited_per_ipv6_64(run_app, settings) -> None:
+    async with run_app(replace(settings, anonymous_rate_limit_per_minute=3)) as app:
+
+        def client(ip: str) -> httpx.AsyncClient:
+            transport = httpx.ASGITransport(app=app, client=(ip, 40000))
+            return httpx.AsyncClient(transport=transport, base_url="http://t")
+
+        statuses = []
+        for i in range(4):
+            async with client(f"2001:db8:7:7::{i + 1}") as http:
+                statuses.append((await http.get("/api/qr?data=hi&format=svg")).status_code)
+        assert statuses == [200, 200, 200, 429]
+        async with client("2001:db8:7:8::1") as http:
+            assert (await http.get("/api/qr?data=hi&format=svg")).status_code == 200
