@@ -30,6 +30,7 @@ from app.http.redirect import RedirectFastPath, redirect, serve_redirects
 from app.security.client_ip import ClientAddress
 from app.services import open_services
 from app.settings import Settings
+from app.web.pages import routes as dashboard_routes
 from workers.pool import process_pool
 
 log = logging.getLogger("qrforge")
@@ -139,6 +140,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Starlette:
             Route("/openapi.json", openapi),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            *dashboard_routes(),
         ],
         exception_handlers={HTTPException: http_error, Exception: unexpected},
         lifespan=lifespan,

@@ -14,6 +14,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from app.domain.workspaces.services import Principal, authenticate
 from app.graphql.context import Context
 from app.http.admission import bearer
+from app.web.pages import page
 
 
 def unauthenticated(message: str) -> JSONResponse:
@@ -46,6 +47,10 @@ class GraphQLApp(GraphQL[Context, None]):
             and "text/html" in request.headers.get("accept", "")
             and "query" not in request.query_params
         )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Our GraphiQL page loads the vendored bundle, so it works without the internet.
+        return page("graphiql.html")
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -1,0 +1,82 @@
+"""The dashboard in a real browser: a key, the lists, GraphiQL without the internet."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.common.by import By
+
+from tests.web.browsing import element, sign_in, text_appears, wait
+from tests.web.conftest import Api, unique
+
+CREATE_CODE = """mutation($input: CreateQrCodeInput!) {
+  createQrCode(input: $input) {
+    qrCode { id name link { id slug shortUrl } }
+    userErrors { message }
+  }
+}"""
+
+
+def test_pasted_key_shows_the_codes_and_links(
+    page: Any, served: tuple[str, str], api: Api, shoot: Callable[[str], Path]
+) -> None:
+    base, key = served
+    name = unique("Poster")
+    code = api(
+        CREATE_CODE,
+        input={"name": name, "dataType": "URL", "kind": "DYNAMIC",
+               "data": {"url": "https://example.com/spring"},
+               "link": {"destination": "https://example.com/spring", "tags": ["spring"],
+                        "title": f"{name} link"}},
+    )["createQrCode"]["qrCode"]  # fmt: skip
+
+    sign_in(page, base, key)
+    row = text_appears(page, "#codes tbody tr", name)
+    assert code["link"]["shortUrl"] in row.text
+    thumb = row.find_element(By.CSS_SELECTOR, "img.thumb")
+    wait(page, lambda d: d.execute_script("return arguments[0].naturalWidth", thumb) > 0)
+    shoot("codes")
+    # The key is in this tab's session storage, never in the URL or a cookie.
+    assert page.execute_script("return sessionStorage.getItem('qrforge.key')") == key
+    assert key not in page.current_url and not page.get_cookies()
+
+    page.find_element(By.LINK_TEXT, "Links").click()
+    element(page, "#links")
+    search = page.find_element(By.CSS_SELECTOR, "input[name=search]")
+    search.send_keys(code["link"]["slug"])
+    row = text_appears(page, "#links tbody tr", f"{name} link")
+    assert code["link"]["shortUrl"] in row.text and "spring" in row.text
+    wait(page, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#links tbody tr")) == 1)
+    shoot("links")
+
+
+def test_an_unknown_key_is_refused_in_words(page: Any, served: tuple[str, str]) -> None:
+    base, _ = served
+    page.get(f"{base}/")
+    element(page, "#api-key").send_keys("qrf_nope_notakey")
+    page.find_element(By.CSS_SELECTOR, ".key-form button").click()
+    alert = element(page, ".key-form [role=alert]")
+    assert "Unknown API key" in alert.text
+    assert page.execute_script("return sessionStorage.getItem('qrforge.key')") is None
+
+
+def test_graphiql_runs_a_query_with_only_this_server_reachable(
+    page: Any, served: tuple[str, str], shoot: Callable[[str], Path]
+) -> None:
+    base, key = served
+    sign_in(page, base, key)
+    page.get(f"{base}/graphql")
+    element(page, ".graphiql-execute-button").click()
+    result = text_appears(page, ".result-window", '"scopes"')
+    assert '"name": "fuzz"' in result.text
+    shoot("graphiql")
+    loaded = page.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert any("graphiql.min.js" in url for url in loaded)
+    assert all(url.startswith(base) for url in loaded), loaded
+    # And the browser really has no way out (the page's CSP aside): another host fails.
+    with pytest.raises(WebDriverException, match="ERR_PROXY_CONNECTION_FAILED"):
+        page.get("http://example.com/")
