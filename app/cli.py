@@ -1,4 +1,4 @@
-"""qrforge serve | worker | migrate | keys create | schema."""
+"""qrforge serve | worker | migrate | keys | workspaces | schema."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
@@ -14,7 +15,10 @@ from pathlib import Path
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as tortoise_migrate
 
+from app import operators
 from app.db import tortoise_config
+from app.domain.workspaces import services
+from app.domain.workspaces.services import LIMIT_FIELDS
 from app.settings import Settings, SettingsError
 
 DEFAULT_WORKSPACE = "default"
@@ -30,15 +34,12 @@ async def migrate(settings: Settings) -> None:
 
 
 async def create_key(settings: Settings, workspace: str, name: str, scopes: list[str]) -> str:
-    from app.domain.workspaces import services
-
-    await Tortoise.init(config=tortoise_config(settings.effective_database_url))
-    try:
+    async def create() -> str:
         ws = await services.ensure_workspace(workspace)
         _, secret = await services.create_key(ws.id, name, scopes)
         return secret
-    finally:
-        await Tortoise.close_connections()
+
+    return await operators.with_database(settings, create)
 
 
 async def first_start_key(settings: Settings) -> str | None:
@@ -107,6 +108,20 @@ def main(argv: list[str] | None = None) -> None:
     create.add_argument("--workspace", required=True)
     create.add_argument("--scopes", default="*", help="comma-separated, default *")
     create.add_argument("--name", default="cli")
+    listing = keys_cmd.add_parser("list", help="keys that still work, with when each was used")
+    listing.add_argument("--workspace", help="only this workspace's")
+    revoke = keys_cmd.add_parser("revoke", help="revoke a key by the prefix `keys list` shows")
+    revoke.add_argument("prefix")
+    spaces = commands.add_parser("workspaces", help="manage workspaces and their quotas")
+    spaces_cmd = spaces.add_subparsers(dest="workspaces_command", required=True)
+    spaces_cmd.add_parser("list", help="workspaces with quotas and the last 24 hours' usage")
+    spaces_cmd.add_parser("create", help="create a workspace").add_argument("name")
+    limits = spaces_cmd.add_parser("set-limits", help="set quotas ('default' restores one)")
+    limits.add_argument("name")
+    for flag in ("links-per-day", "codes-per-day", "bulk-items-per-day", "requests-per-minute"):
+        limits.add_argument(
+            f"--{flag}", type=_limit, metavar="N|default", default=argparse.SUPPRESS
+        )
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -132,16 +147,46 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "migrate":
         asyncio.run(migrate(settings))
         print("migrations applied")
-    elif args.command == "keys":
+    elif args.command in ("keys", "workspaces"):
         from app.domain.errors import DomainError
 
-        scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
         try:
-            key = asyncio.run(create_key(settings, args.workspace, args.name, scopes))
+            print(asyncio.run(_operate(settings, args)))
         except DomainError as error:
-            sys.exit(f"qrforge keys create: {error}")
-        print(f"Created a key for workspace '{args.workspace}' with scopes {','.join(scopes)}:")
-        print(key)
+            sys.exit(f"qrforge {_subcommand(args)}: {error}")
+
+
+def _limit(value: str) -> int | None:
+    if value == "default":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError("a whole number, or 'default'") from None
+
+
+def _subcommand(args: argparse.Namespace) -> str:
+    """ "keys list", "workspaces set-limits", …"""
+    return f"{args.command} {getattr(args, f'{args.command}_command')}"
+
+
+async def _operate(settings: Settings, args: argparse.Namespace) -> str:
+    """The keys and workspaces commands: what each prints on stdout (logs go to stderr)."""
+    if _subcommand(args) == "keys create":
+        scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
+        secret = await create_key(settings, args.workspace, args.name, scopes)
+        print(f"A key for workspace '{args.workspace}' ({','.join(scopes)}):", file=sys.stderr)
+        return secret
+    work: dict[str, Callable[[], Awaitable[str]]] = {
+        "keys list": lambda: operators.key_lines(args.workspace),
+        "keys revoke": lambda: operators.revoke_key(args.prefix),
+        "workspaces list": lambda: operators.workspace_lines(settings),
+        "workspaces create": lambda: operators.create_workspace(args.name),
+        "workspaces set-limits": lambda: operators.set_limits(
+            settings, args.name, {f: getattr(args, f) for f in LIMIT_FIELDS if f in args}
+        ),
+    }
+    return await operators.with_database(settings, work[_subcommand(args)])
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     return {**clean, "QRFORGE_DATA_DIR": str(tmp_path / "var")}
 
 
-def test_keys_create_prints_the_key_last(env: dict[str, str]) -> None:
+def test_keys_create_prints_the_key_alone_on_stdout(env: dict[str, str]) -> None:
     assert run(["migrate"], env).returncode == 0
     result = run(
         [
@@ -43,7 +43,8 @@ def test_keys_create_prints_the_key_last(env: dict[str, str]) -> None:
         env,
     )
     assert result.returncode == 0, result.stderr
-    assert re.fullmatch(r"qrf_[0-9a-f]{8}_[\w-]{32}", result.stdout.strip().splitlines()[-1])
+    assert re.fullmatch(r"qrf_[0-9a-f]{8}_[\w-]{32}\n", result.stdout)
+    assert "acme" in result.stderr
 
 
 def test_keys_create_refuses_unknown_scopes(env: dict[str, str]) -> None:

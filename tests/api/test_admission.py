@@ -31,7 +31,7 @@ async def test_over_the_workspace_limit_is_429_rate_limited(
 ) -> None:
     key = await make_key("tiny")
     other = await make_key("roomy")
-    await Workspace.filter(name="tiny").update(rate_limit_per_minute=3)
+    await Workspace.filter(name="tiny").update(requests_per_minute=3)
     for _ in range(3):
         assert (await client.post("/graphql", json=VIEWER, headers=auth(key))).status_code == 200
     refused = await client.post("/graphql", json=VIEWER, headers=auth(key))

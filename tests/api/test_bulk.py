@@ -145,7 +145,7 @@ async def test_bad_submissions_store_nothing(gql, key, input, code) -> None:
 
 
 async def test_bulk_items_count_against_the_daily_quota(gql, key) -> None:
-    await Workspace.filter(name="acme").update(max_bulk_items_per_day=6)
+    await Workspace.filter(name="acme").update(bulk_items_per_day=6)
     assert (await submit(gql, key))["userErrors"] == []
     refused = await submit(gql, key)
     assert refused["userErrors"][0]["code"] == "QUOTA_EXCEEDED"

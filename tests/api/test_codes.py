@@ -372,7 +372,7 @@ async def test_deleting_the_link_of_a_dynamic_code_deletes_the_code(gql, key) ->
 async def test_codes_quota_refuses_creation_but_not_a_dry_run(gql, key) -> None:
     from app.domain.workspaces.models import Workspace
 
-    await Workspace.filter(name="acme").update(max_codes=1)
+    await Workspace.filter(name="acme").update(codes_per_day=1)
     first = await create(gql, key, name="a", dataType="TEXT", data={"text": "a"})
     assert first["userErrors"] == []
     second = await create(gql, key, name="b", dataType="TEXT", data={"text": "b"})

@@ -8,7 +8,7 @@ CREATE = """mutation($dry: Boolean) { createLink(input: {destination: "https://e
 
 
 async def test_links_beyond_the_workspace_quota_are_refused(gql, key) -> None:
-    await Workspace.filter(name="acme").update(max_links=2)
+    await Workspace.filter(name="acme").update(links_per_day=2)
     for _ in range(2):
         assert (await gql(key, CREATE))["data"]["createLink"]["userErrors"] == []
     refused = (await gql(key, CREATE))["data"]["createLink"]
@@ -19,14 +19,14 @@ async def test_links_beyond_the_workspace_quota_are_refused(gql, key) -> None:
 
 
 async def test_a_dry_run_never_counts_against_the_quota(gql, key) -> None:
-    await Workspace.filter(name="acme").update(max_links=1)
+    await Workspace.filter(name="acme").update(links_per_day=1)
     assert (await gql(key, CREATE))["data"]["createLink"]["userErrors"] == []
     dry = (await gql(key, CREATE, dry=True))["data"]["createLink"]
     assert dry["userErrors"] == [] and dry["link"]["slug"]
 
 
 async def test_quotas_are_per_workspace(gql, key, make_key) -> None:
-    await Workspace.filter(name="acme").update(max_links=1)
+    await Workspace.filter(name="acme").update(links_per_day=1)
     await gql(key, CREATE)
     other = await make_key("globex")
     assert (await gql(other, CREATE))["data"]["createLink"]["userErrors"] == []
@@ -39,7 +39,7 @@ async def test_bulk_items_are_counted_over_the_last_day(app) -> None:
     from app.domain.errors import QuotaExceeded
     from app.domain.workspaces import quotas
 
-    workspace = await Workspace.create(name="bulky", max_bulk_items_per_day=1000)
+    workspace = await Workspace.create(name="bulky", bulk_items_per_day=1000)
     await BulkJob.create(workspace_id=workspace.id, total=600)
     await BulkJob.create(workspace_id=workspace.id, total=300)
     await quotas.ensure_room_for_bulk_items(workspace.id, 100)

@@ -11,11 +11,11 @@ class Workspace(Model):
 
     id = fields.BigIntField(primary_key=True)
     name = fields.CharField(max_length=100, unique=True)
-    # Per-workspace overrides; None means the deployment default.
-    max_links = fields.IntField(null=True)
-    max_codes = fields.IntField(null=True)
-    max_bulk_items_per_day = fields.IntField(null=True)
-    rate_limit_per_minute = fields.IntField(null=True)
+    # Per-workspace quotas (app/domain/workspaces/quotas.py); None means the default.
+    links_per_day = fields.IntField(null=True)
+    codes_per_day = fields.IntField(null=True)
+    bulk_items_per_day = fields.IntField(null=True)
+    requests_per_minute = fields.IntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+from tortoise.queryset import QuerySet
 
 from app.domain.errors import InvalidInput, NotFound, Problem
 from app.domain.workspaces.models import ApiKey, Workspace
 from app.security import keys
+
+log = logging.getLogger(__name__)
 
 # lastUsedAt is kept to the minute: one write a minute per key, not one per request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -67,10 +73,31 @@ async def authenticate(secret: str, now: datetime | None = None) -> Principal | 
         return None
     now = now or datetime.now(UTC)
     if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
-        await ApiKey.filter(id=key.id).update(last_used_at=now)
+        _touch(key.id, now)
     return Principal(
-        key.id, key.workspace_id, frozenset(key.scopes), key.workspace.rate_limit_per_minute
+        key.id, key.workspace_id, frozenset(key.scopes), key.workspace.requests_per_minute
     )
+
+
+# Writes of lastUsedAt in flight: the request that triggers one does not wait for it.
+_touching: set[asyncio.Task[None]] = set()
+
+
+def _touch(key_id: int, now: datetime) -> None:
+    async def write() -> None:
+        try:
+            await ApiKey.filter(id=key_id).update(last_used_at=now)
+        except Exception:  # a lost lastUsedAt is retried a minute later; never the caller's error
+            log.debug("lastUsedAt of key %s not written", key_id, exc_info=True)
+
+    task = asyncio.create_task(write())
+    _touching.add(task)
+    task.add_done_callback(_touching.discard)
+
+
+def keys_query(workspace_id: int) -> QuerySet[ApiKey]:
+    """The workspace's keys that still work (revoked ones are gone for good)."""
+    return ApiKey.filter(workspace_id=workspace_id, revoked_at=None)
 
 
 async def revoke_key(workspace_id: int, key_id: int) -> None:
@@ -79,3 +106,36 @@ async def revoke_key(workspace_id: int, key_id: int) -> None:
     )
     if not updated:
         raise NotFound.of("API key")
+
+
+async def revoke_by_prefix(prefix: str) -> ApiKey:
+    """For the operator's CLI: a key named by the prefix `keys list` shows, in any workspace."""
+    bare = prefix.removeprefix(keys.KEY_MARK)
+    key = await ApiKey.get_or_none(prefix=bare, revoked_at=None).select_related("workspace")
+    if key is None:
+        raise NotFound.of("API key")
+    await ApiKey.filter(id=key.id).update(revoked_at=datetime.now(UTC))
+    return key
+
+
+LIMIT_FIELDS = ("links_per_day", "codes_per_day", "bulk_items_per_day", "requests_per_minute")
+
+
+async def set_limits(name: str, limits: dict[str, int | None]) -> Workspace:
+    """The operator's way to change a workspace's quotas: a number, or None for the default."""
+    workspace = await Workspace.get_or_none(name=name)
+    if workspace is None:
+        raise NotFound.of("Workspace")
+    problems = [
+        Problem("INVALID_LIMIT", "A limit is a positive whole number.", (field,))
+        for field, value in limits.items()
+        if value is not None and value < 1
+    ]
+    if unknown := sorted(set(limits) - set(LIMIT_FIELDS)):
+        problems.append(Problem("INVALID_LIMIT", f"Unknown limits: {', '.join(unknown)}."))
+    if problems:
+        raise InvalidInput(problems)
+    for field, value in limits.items():
+        setattr(workspace, field, value)
+    await workspace.save(update_fields=list(limits))
+    return workspace

@@ -5,23 +5,60 @@ from datetime import datetime
 import strawberry
 
 from app.domain.errors import DomainError, InvalidInput
-from app.domain.workspaces import services
+from app.domain.pagination import paginate
+from app.domain.workspaces import quotas, services
 from app.domain.workspaces.models import ApiKey as ApiKeyModel
 from app.domain.workspaces.models import Workspace as WorkspaceModel
 from app.graphql.context import Info
 from app.graphql.permissions import requires
-from app.graphql.relay import DeletePayload, Node, UserError, pk_of, to_global_id, user_errors
+from app.graphql.relay import (
+    Connection,
+    DeletePayload,
+    Node,
+    UserError,
+    after_pk,
+    pk_of,
+    to_global_id,
+    user_errors,
+)
 from app.security import keys
+
+
+@strawberry.type(description="The quotas in force: the workspace's own, else the defaults.")
+class Limits:
+    links_per_day: int = strawberry.field(description="Links created in any 24 hours.")
+    codes_per_day: int = strawberry.field(description="QR codes created in any 24 hours.")
+    bulk_items_per_day: int = strawberry.field(description="Bulk items queued in any 24 hours.")
+    requests_per_minute: int = strawberry.field(description="API requests a minute per key.")
+
+
+@strawberry.type(
+    description="What the workspace created in the last 24 hours: the window quotas count over."
+)
+class Usage:
+    links_today: int
+    codes_today: int
+    bulk_items_today: int
 
 
 @strawberry.type
 class Workspace(Node):
     id: strawberry.ID
     name: str
+    model: strawberry.Private[WorkspaceModel]
 
     @classmethod
     def from_model(cls, workspace: WorkspaceModel) -> Workspace:
-        return cls(id=to_global_id("Workspace", workspace.id), name=workspace.name)
+        return cls(id=to_global_id("Workspace", workspace.id), name=workspace.name, model=workspace)
+
+    @strawberry.field(description="The quotas in force. Operators change them with the CLI.")
+    def limits(self, info: Info) -> Limits:
+        default_rate = info.context.services.settings.rate_limit_per_minute
+        return Limits(**vars(quotas.limits_of(self.model, default_rate)))
+
+    @strawberry.field
+    async def usage(self) -> Usage:
+        return Usage(**vars(await quotas.usage_of(self.model.id)))
 
 
 @strawberry.type
@@ -74,6 +111,17 @@ class Query:
         assert principal is not None
         workspace = await WorkspaceModel.get(id=principal.workspace_id)
         return Viewer(workspace=Workspace.from_model(workspace), scopes=sorted(principal.scopes))
+
+    @strawberry.field(
+        extensions=requires("keys:manage"),
+        description="The workspace's keys that still work, newest first (secrets never shown).",
+    )
+    async def api_keys(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ApiKey]:
+        query = services.keys_query(info.context.workspace_id)
+        page = await paginate(query, first, after_pk(after))
+        return Connection.of(page, ApiKey.from_model)
 
 
 @strawberry.type
