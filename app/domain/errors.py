@@ -32,7 +32,7 @@ class DomainError(Exception):
     problems: list[Problem] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return " ".join(
+        return "; ".join(
             f"{'.'.join(p.field)}: {p.message}" if p.field else p.message for p in self.problems
         )
 

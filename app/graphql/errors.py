@@ -32,31 +32,49 @@ class ErrorPolicy(SchemaExtension):
         result = self.execution_context.result
         if result is None or not result.errors:
             return
-        result.errors = [self._public(error) for error in result.errors]
+        result.errors = [public for error in result.errors for public in self._public(error)]
 
-    def _public(self, error: GraphQLError) -> GraphQLError:
+    def _public(self, error: GraphQLError) -> list[GraphQLError]:
         original = error.original_error
         if original is None or isinstance(original, GraphQLError):
             # Syntax and validation errors, and the errors we raised on purpose.
             if not (error.extensions or {}).get("code"):
                 error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT"}
-            return error
+            return [error]
         if isinstance(original, DomainError):
-            extensions = {"code": _code(original), "problems": [p.code for p in original.problems]}
-            return GraphQLError(
-                str(original) or original.__class__.__name__,
-                path=error.path,
-                nodes=error.nodes,
-                extensions=extensions,
-            )
+            # One error per problem, each with its field path, as userErrors are.
+            codes = [p.code for p in original.problems]
+            return [
+                GraphQLError(
+                    p.message,
+                    path=error.path,
+                    nodes=error.nodes,
+                    extensions={
+                        "code": _code(original),
+                        "problem": p.code,
+                        "field": list(p.field),
+                        "problems": codes,
+                    },
+                )
+                for p in original.problems
+            ] or [
+                GraphQLError(
+                    original.__class__.__name__,
+                    path=error.path,
+                    nodes=error.nodes,
+                    extensions={"code": _code(original), "problems": []},
+                )
+            ]
         request_id = self._request_id()
         log.error("unexpected error in %s (request %s)", error.path, request_id, exc_info=original)
-        return GraphQLError(
-            "Internal server error.",
-            path=error.path,
-            nodes=error.nodes,
-            extensions={"code": "INTERNAL", "requestId": request_id},
-        )
+        return [
+            GraphQLError(
+                "Internal server error.",
+                path=error.path,
+                nodes=error.nodes,
+                extensions={"code": "INTERNAL", "requestId": request_id},
+            )
+        ]
 
     def _request_id(self) -> str:
         context = self.execution_context.context

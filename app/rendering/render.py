@@ -55,6 +55,7 @@ class Rendered:
     width: int
     version: int
     error_correction: str
+    warnings: tuple[str, ...] = ()  # what was changed from the request, in plain words
 
 
 def cache_key(text: str, style: Style, fmt: str, size: int | None = None) -> str:
@@ -68,7 +69,10 @@ def cache_key(text: str, style: Style, fmt: str, size: int | None = None) -> str
     return hashlib.sha256(material.encode()).hexdigest()
 
 
-def encode(text: str, error_correction: str, version: int | None = None) -> segno.QRCode:
+def encode(
+    text: str, error_correction: str, version: int | None = None, *, asked: str | None = None
+) -> segno.QRCode:
+    """`asked`: the level the user asked for, when a logo raised it to `error_correction`."""
     ascii_only = text.isascii()
     try:
         return segno.make(
@@ -81,10 +85,15 @@ def encode(text: str, error_correction: str, version: int | None = None) -> segn
             boost_error=True,
         )
     except segno.DataOverflowError:
+        if asked is not None and asked != error_correction:
+            level = f"{error_correction} (raised from {asked} for the logo)"
+            fix = "shorten it or leave the logo out"
+        else:
+            level, fix = error_correction, "shorten it or lower the error correction"
         raise InvalidInput.one(
             "TOO_LONG",
             f"the content ({len(text.encode())} bytes) does not fit in a QR code at error "
-            f"correction {error_correction}; shorten it or lower the error correction",
+            f"correction {level}; {fix}",
             ("data",),
         ) from None
 
@@ -105,7 +114,8 @@ def render(
     scannability.check_style(style)
     logo_image = _logo(style, logo)
 
-    qr = encode(text, style.error_correction)
+    level = scannability.logo_level(style)
+    qr = encode(text, level, asked=style.error_correction)
     matrix: Sequence[Sequence[int]] = qr.matrix
     scene = build_scene(matrix, style) if not style.is_plain else None
     while scene is not None and style.logo is not None:
@@ -113,8 +123,8 @@ def render(
         if scannability.logo_fits(scene.hidden_modules, width, qr.error.upper()):
             break
         if int(qr.version) == 40:
-            raise scannability.logo_too_big(scene.hidden_modules, width, qr.error.upper())
-        qr = encode(text, style.error_correction, version=int(qr.version) + 1)
+            raise scannability.logo_too_big(scene.hidden_modules, width, style.error_correction)
+        qr = encode(text, level, version=int(qr.version) + 1, asked=style.error_correction)
         matrix = qr.matrix
         scene = build_scene(matrix, style)
 
@@ -127,7 +137,8 @@ def render(
             ("size",),
         )
     data = _write(fmt, matrix, style, size, scene, logo_image)
-    return Rendered(CONTENT_TYPES[fmt], data, size, int(qr.version), qr.error.upper())
+    warnings = tuple(scannability.level_warnings(style, level))
+    return Rendered(CONTENT_TYPES[fmt], data, size, int(qr.version), qr.error.upper(), warnings)
 
 
 def _logo(style: Style, logo: bytes | None) -> LogoImage | None:

@@ -15,9 +15,11 @@ Thresholds (each chosen by decoding renders with zxing-cpp, see tests/rendering)
 
 from __future__ import annotations
 
+import math
+
 from app.domain.errors import InvalidInput, Problem
 from app.rendering import colors
-from app.rendering.style import Style
+from app.rendering.style import ERROR_LEVELS, Style
 
 NOT_SCANNABLE = "NOT_SCANNABLE"
 MIN_CONTRAST = 3.0
@@ -27,6 +29,31 @@ LOGO_SHARE = 0.4  # of the recovery capacity a logo may use
 # A covered square also breaks the codewords it only clips (codewords are 2x4 blocks), so
 # it damages more codewords than its area suggests.
 PARTIAL_CODEWORDS = 1.3
+
+
+def logo_level(style: Style) -> str:
+    """The error correction a style is encoded at: the level asked for, raised for a logo to
+    the lowest level that carries it (at least Q: a logo destroys modules, and below Q there
+    is not enough redundancy left for a scratch; H when the logo's area needs it)."""
+    asked = style.error_correction
+    if style.logo is None:
+        return asked
+    covered = style.logo.size**2
+    start = max(ERROR_LEVELS.index(asked), ERROR_LEVELS.index("Q"))
+    for level in ERROR_LEVELS[start:]:
+        if covered <= logo_budget(level):
+            return level
+    return "H"
+
+
+def level_warnings(style: Style, level: str) -> list[str]:
+    """Said in the response when the code carries more error correction than was asked."""
+    if level == style.error_correction or style.logo is None:
+        return []
+    return [
+        f"error correction raised from {style.error_correction} to {level} so the code "
+        "survives its logo"
+    ]
 
 
 def logo_budget(error_correction: str) -> float:
@@ -76,25 +103,32 @@ def style_problems(style: Style) -> list[Problem]:
         problems.append(
             Problem(
                 NOT_SCANNABLE,
-                f"a margin (quiet zone) of {style.margin} modules is too small; "
+                f"a margin (quiet zone) of {_modules(style.margin)} is too small; "
                 f"scanners need at least {MIN_MARGIN}",
                 ("style", "margin"),
             )
         )
     if style.logo is not None:
         covered = style.logo.size**2
-        budget = logo_budget(style.error_correction)
-        if covered > budget:
-            problems.append(_logo_problem(covered, budget, style.error_correction))
+        if covered > logo_budget(logo_level(style)):
+            problems.append(_logo_problem(covered, style.error_correction))
     return problems
 
 
-def _logo_problem(covered: float, budget: float, level: str) -> Problem:
-    advice = "use error correction H or a smaller logo" if level != "H" else "use a smaller logo"
+def _modules(n: int) -> str:
+    return f"{n} module" if n == 1 else f"{n} modules"
+
+
+def _logo_problem(covered: float, asked: str) -> Problem:
+    """In terms of the level asked for: raising it is done for the user up to H, so the fix
+    left is a smaller logo."""
+    budget = logo_budget("H")
+    largest = math.floor(math.sqrt(budget) * 100) / 100
+    raised = "" if asked == "H" else f" (you asked for {asked}; it is raised to H for a logo)"
     return Problem(
         NOT_SCANNABLE,
-        f"the logo covers {covered:.0%} of the code, error correction {level} survives at most "
-        f"{budget:.0%}; {advice}",
+        f"the logo covers {covered:.0%} of the code and even error correction H{raised} "
+        f"survives at most {budget:.0%}; use a logo size of {largest:g} or less",
         ("style", "logo", "size"),
     )
 
@@ -111,6 +145,5 @@ def logo_fits(hidden_modules: int, width: int, error_correction: str) -> bool:
     return hidden_modules / (width * width) <= logo_budget(error_correction)
 
 
-def logo_too_big(hidden_modules: int, width: int, error_correction: str) -> InvalidInput:
-    covered = hidden_modules / (width * width)
-    return InvalidInput([_logo_problem(covered, logo_budget(error_correction), error_correction)])
+def logo_too_big(hidden_modules: int, width: int, asked: str) -> InvalidInput:
+    return InvalidInput([_logo_problem(hidden_modules / (width * width), asked)])

@@ -64,11 +64,6 @@ class Style:
     finder_color: str | None = None
     logo: Logo | None = field(default=None)
 
-    def __post_init__(self) -> None:
-        # A logo destroys modules; below Q there is not enough redundancy to survive it.
-        if self.logo is not None and self.error_correction in ("L", "M"):
-            object.__setattr__(self, "error_correction", "Q")
-
     @property
     def is_plain(self) -> bool:
         """Square modules and eyes in flat colours: eligible for the fast raster path."""
@@ -117,6 +112,13 @@ GRADIENT_KEYS = ("type", "rotation", "stops")
 LOGO_KEYS = ("data", "url", "size", "hide_background_modules")
 
 
+def api_name(name: str) -> str:
+    """A field as the API spells it (errorCorrection, not error_correction): messages speak
+    to the person who wrote the request."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 class _Reader:
     """Collects every problem of a style dict, each under its field path."""
 
@@ -133,7 +135,8 @@ class _Reader:
             return {}
         for key in value:
             if key not in keys:
-                self.add((*path, str(key)), f"unknown field {key!r}; expected one of {keys}")
+                expected = ", ".join(api_name(k) for k in keys)
+                self.add((*path, str(key)), f"unknown field {key!r}; expected one of {expected}")
         return value
 
     def number(
@@ -143,7 +146,7 @@ class _Reader:
         value = d.get(key)
         if value is None:
             return default
-        name = ".".join((*path, key)[1:] if path else (key,))
+        name = api_name(key)
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.add((*path, key), f"{name} must be a number, not {json_type(value)}")
             return default
@@ -165,7 +168,7 @@ class _Reader:
             return default
         if isinstance(value, str) and value.upper() in options:
             return value.upper()
-        self.add((*path, key), f"{key} must be one of {', '.join(options)}")
+        self.add((*path, key), f"{api_name(key)} must be one of {', '.join(options)}")
         return default
 
     def color(self, d: Mapping[str, Any], key: str, path: tuple[str, ...]) -> str | None:
@@ -174,7 +177,9 @@ class _Reader:
             return None
         normal = colors.normalize(value) if isinstance(value, str) else None
         if normal is None:
-            self.add((*path, key), f"{key} must be a hex colour like #1A2B3C or #1A2B3C80")
+            self.add(
+                (*path, key), f"{api_name(key)} must be a hex colour like #1A2B3C or #1A2B3C80"
+            )
         return normal
 
     def boolean(self, d: Mapping[str, Any], key: str, path: tuple[str, ...], default: bool) -> bool:
@@ -182,7 +187,7 @@ class _Reader:
         if value is None:
             return default
         if not isinstance(value, bool):
-            self.add((*path, key), f"{key} must be true or false, not {json_type(value)}")
+            self.add((*path, key), f"{api_name(key)} must be true or false, not {json_type(value)}")
             return default
         return value
 

@@ -104,9 +104,12 @@ async def test_unscannable_design_is_refused_with_reason(gql, key) -> None:
 
     design = (await create(gql, key))["design"]
     refused = await gql(key, UPDATE, id=design["id"], input={"style": {"errorCorrection": "L",
-                        "logo": {"data": PNG_1PX, "size": 0.3}}})  # fmt: skip
+                        "margin": 1, "foreground": "#EEEEEE"}})  # fmt: skip
     errors = refused["data"]["updateDesign"]["userErrors"]
-    assert errors[0]["code"] == "NOT_SCANNABLE" and errors[0]["field"] == ["style", "logo", "size"]
+    assert [(e["code"], e["field"]) for e in errors] == [
+        ("NOT_SCANNABLE", ["style", "foreground"]),
+        ("NOT_SCANNABLE", ["style", "margin"]),
+    ]
     kept = (await gql(key, GET, id=design["id"]))["data"]["design"]
     assert kept["style"]["moduleShape"] == "DOTS"
 

@@ -211,6 +211,21 @@ async def test_render_qr_query_renders_without_storing(gql, key) -> None:
     assert "INVALID_URL" in invalid["errors"][0]["extensions"]["problems"]
 
 
+async def test_issue14_render_qr_refusal_is_one_error_per_problem_with_its_field(gql, key) -> None:
+    refused = await gql(key, RENDER, input={"dataType": "TEXT", "data": {"text": ""},
+                        "style": {"foreground": "#EEEEEE", "margin": 1}})  # fmt: skip
+    errors = [(e["message"], e["extensions"]) for e in refused["errors"]]
+    assert [(x["problem"], x["field"]) for _, x in errors] == [
+        ("REQUIRED", ["data", "text"]),
+        ("NOT_SCANNABLE", ["style", "foreground"]),
+        ("NOT_SCANNABLE", ["style", "margin"]),
+    ]
+    assert all(x["code"] == "BAD_USER_INPUT" for _, x in errors)
+    assert errors[2][0] == (
+        "a margin (quiet zone) of 1 module is too small; scanners need at least 2"
+    )
+
+
 async def test_static_render_by_get(client) -> None:
     response = await client.get(
         "/api/qr",

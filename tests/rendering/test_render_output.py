@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 import re
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import segno
@@ -12,6 +13,7 @@ from segno.utils import matrix_iter_verbose
 from app.domain.errors import InvalidInput
 from app.rendering.geometry import in_finder
 from app.rendering.render import cache_key, render
+from app.rendering.scannability import logo_level
 from app.rendering.style import Style
 
 TEXT = "http://localhost:8000/r/AbC12xy?qr=1"
@@ -64,10 +66,28 @@ def test_style_problems_are_all_reported_under_style() -> None:
     }
 
 
-def test_a_logo_raises_error_correction_to_q(qr: SimpleNamespace) -> None:
-    logo = {"data": qr.data_uri(qr.png_logo(), "image/png")}
-    assert Style.from_dict({"logo": logo, "error_correction": "L"}).error_correction == "Q"
-    assert Style.from_dict({"logo": logo, "error_correction": "H"}).error_correction == "H"
+def test_issue14_a_logo_raises_error_correction_to_what_it_needs_and_says_so(
+    qr: SimpleNamespace,
+) -> None:
+    def logo(size: float) -> dict[str, Any]:
+        return {"data": qr.data_uri(qr.png_logo(), "image/png"), "size": size}
+
+    asked_l = Style.from_dict({"logo": logo(0.2), "error_correction": "L"})
+    assert asked_l.error_correction == "L"  # stored as asked
+    assert logo_level(asked_l) == "Q"
+    rendered = render(TEXT, asked_l, "PNG")
+    assert rendered.error_correction in ("Q", "H")
+    assert rendered.warnings == (
+        "error correction raised from L to Q so the code survives its logo",
+    )
+    # The biggest logo needs H: raised to it, not refused.
+    biggest = Style.from_dict({"logo": logo(0.3), "error_correction": "M"})
+    assert logo_level(biggest) == "H"
+    big = render(TEXT, biggest, "PNG")
+    assert big.error_correction == "H" and "from M to H" in big.warnings[0]
+    assert qr.decode(qr.to_image(big.data, "PNG")) == [TEXT]
+    as_asked = render(TEXT, Style.from_dict({"logo": logo(0.2), "error_correction": "H"}), "SVG")
+    assert as_asked.warnings == ()
 
 
 def test_finders_are_where_segno_says() -> None:

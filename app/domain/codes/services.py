@@ -29,6 +29,7 @@ from app.domain.workspaces import quotas
 from app.events import EventSink
 from app.rendering.payloads import DATA_TYPES, build_payload
 from app.rendering.render import Rendered, RenderTask, encode, render
+from app.rendering.scannability import logo_level
 from app.rendering.style import Style
 
 KINDS = ("STATIC", "DYNAMIC")
@@ -315,7 +316,7 @@ async def _check_renders(text: str, style: Style, deps: CodeDeps) -> None:
     try:
         if style.logo is not None and style.logo.url is not None:
             if deps.logos is None:
-                encode(text, style.error_correction)  # the length check at least
+                encode(text, logo_level(style), asked=style.error_correction)  # the length
                 return
             logo = await deps.logos(style.logo.url)
         await deps.render_one((text, style.to_dict(), "SVG", style.size, logo))
