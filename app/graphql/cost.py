@@ -4,16 +4,25 @@ Every field costs 1; a field that takes `first` (a connection) multiplies what i
 below it by `first`, or by the default page size when it is not given. So
 `links(first: 100) { edges { node { scans(first: 100) { ... } } } }` costs about 100 × 100
 × the scan fields and is refused, while a full page of 100 links with their fields is not.
+
+Fields whose work is not one row are priced by what they do:
+- `analytics` (of a link or a workspace): each figure asked for is a query of its own
+  (QUERY_COST) that reads the range's buckets (days, or hours for an HOUR interval), and
+  answers about that many values: figures × buckets × what is selected under each.
+- `scans` under a link is a query per link (QUERY_COST) on top of its page.
+- `renderQr` pays for its pixels: RENDER_COST plus one point per PIXELS_PER_POINT.
 Depth, aliases and tokens are limited separately by strawberry's own extensions.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import (
+    EnumValueNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -21,16 +30,31 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
+    ValueNode,
     VariableNode,
     get_named_type,
 )
+from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 
 from app.domain.pagination import DEFAULT_PAGE
+from app.domain.scans.analytics import DEFAULT_RANGE
+from app.rendering.style import DEFAULT_SIZE
 
+# A dashboard page of 100 links with their counts and a month's daily series costs about
+# 13,200 (tests/api/test_graphql_cost.py); 20,000 leaves room for a workspace chart beside it.
 MAX_COST = 20_000
+# A database round trip with an aggregate: about what ten plain fields cost to resolve.
+QUERY_COST = 10
+# Rendering a code: the encode and scannability check, then about a point per 128 × 128
+# pixels (a 4096 px PNG takes ~0.4 s of a core, a 512 px one a hundredth of that).
+RENDER_COST = 10
+PIXELS_PER_POINT = 128 * 128
+DAY = timedelta(days=1)
 
 
 def operation_cost(
@@ -56,6 +80,20 @@ def operation_cost(
     return _cost(operation.selection_set, root, schema, fragments, variables or {}, frozenset())
 
 
+class _Walk:
+    """What pricing a selection needs besides the selection itself."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: Mapping[str, Any],
+    ) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self.variables = variables
+
+
 def _cost(
     selections: SelectionSetNode | None,
     parent: Any,
@@ -64,17 +102,101 @@ def _cost(
     variables: Mapping[str, Any],
     seen: frozenset[str],
 ) -> int:
+    return _selection_cost(selections, parent, _Walk(schema, fragments, variables), seen)
+
+
+def _selection_cost(
+    selections: SelectionSetNode | None, parent: Any, walk: _Walk, seen: frozenset[str]
+) -> int:
     total = 0
-    for node, owner in _fields(selections, parent, schema, fragments, seen):
+    for node, owner in _fields(selections, parent, walk.schema, walk.fragments, seen):
         definition = getattr(owner, "fields", {}).get(node.name.value)
         if definition is None:  # __typename and friends, or a field validation will refuse
             continue
-        below = _cost(
-            node.selection_set, get_named_type(definition.type), schema, fragments, variables, seen
-        )
-        times = _first(node, variables) if "first" in definition.args else 1
+        named = get_named_type(definition.type)
+        if named.name.endswith("Analytics"):
+            total += 1 + _analytics_cost(node, named, walk, seen)
+            continue
+        below = _selection_cost(node.selection_set, named, walk, seen)
+        times = _first(node, walk.variables) if "first" in definition.args else 1
         total += 1 + times * below
+        if node.name.value == "scans" and owner.name == "Link":
+            total += QUERY_COST
+        elif node.name.value == "renderQr":
+            total += RENDER_COST + _render_pixels(node, walk.variables) // PIXELS_PER_POINT
     return total
+
+
+def _analytics_cost(node: FieldNode, owner: Any, walk: _Walk, seen: frozenset[str]) -> int:
+    buckets = _buckets(node, walk.variables)
+    total = 0
+    for figure, _ in _fields(node.selection_set, owner, walk.schema, walk.fragments, seen):
+        definition = getattr(owner, "fields", {}).get(figure.name.value)
+        if definition is None:
+            continue
+        if figure.name.value in ("from", "to"):  # the range itself: no query
+            total += 1
+            continue
+        below = _selection_cost(figure.selection_set, get_named_type(definition.type), walk, seen)
+        times = _first(figure, walk.variables) if "first" in definition.args else 1
+        total += QUERY_COST + buckets * max(1, times * below)
+    return total
+
+
+def _value(value: ValueNode | None, variables: Mapping[str, Any]) -> Any:
+    """A literal argument's value, or the variable's; None when neither says."""
+    if isinstance(value, VariableNode):
+        return variables.get(value.name.value)
+    if isinstance(value, IntValueNode):
+        return int(value.value)
+    if isinstance(value, StringValueNode | EnumValueNode):
+        return value.value
+    if isinstance(value, ObjectValueNode):
+        return {f.name.value: _value(f.value, variables) for f in value.fields}
+    return None
+
+
+def _argument(node: FieldNode, name: str, variables: Mapping[str, Any]) -> Any:
+    for argument in node.arguments or ():
+        if argument.name.value == name:
+            return _value(argument.value, variables)
+    return None
+
+
+def _moment(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _buckets(node: FieldNode, variables: Mapping[str, Any]) -> int:
+    """The buckets an analytics figure reads: the range in hours for an HOUR interval, in
+    days for the others (a month's breakdown reads the month's days)."""
+    start = _moment(_argument(node, "from", variables))
+    end = _moment(_argument(node, "to", variables))
+    try:
+        if end is None:
+            end = start + DEFAULT_RANGE if start is not None else datetime.now(UTC)
+        if start is None:
+            start = end - DEFAULT_RANGE
+    except OverflowError:  # a range at the ends of time, which the field refuses
+        return 1
+    unit = timedelta(hours=1) if _argument(node, "interval", variables) == "HOUR" else DAY
+    return max(1, math.ceil(max(end - start, timedelta(0)) / unit) + 1)  # partial ends count
+
+
+def _render_pixels(node: FieldNode, variables: Mapping[str, Any]) -> int:
+    given = _argument(node, "input", variables)
+    size = None
+    if isinstance(given, dict):
+        style = given.get("style")
+        size = given.get("size") or (style.get("size") if isinstance(style, dict) else None)
+    side = size if isinstance(size, int) and size > 0 else DEFAULT_SIZE
+    return int(side) * int(side)
 
 
 def _fields(
@@ -126,8 +248,9 @@ class CostLimit(SchemaExtension):
             )
             if cost > MAX_COST:
                 error = GraphQLError(
-                    f"This query would cost {cost} points; the limit is {MAX_COST}. "
-                    "Ask for smaller pages (first) or fewer nested connections.",
+                    f"This query would cost {cost} points; the limit is {MAX_COST}. Ask for "
+                    "smaller pages (first), fewer nested connections, shorter analytics "
+                    "ranges or coarser intervals, or fewer and smaller renders.",
                     extensions={"code": "BAD_USER_INPUT", "cost": cost, "maxCost": MAX_COST},
                 )
                 context.result = GraphQLExecutionResult(data=None, errors=[error])
