@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncGenerator
 from datetime import datetime
 
@@ -10,12 +11,12 @@ from graphql import GraphQLError
 
 from app.domain.errors import DomainError, NotFound
 from app.domain.pagination import paginate
-from app.domain.scans import services
+from app.domain.scans import charts, services
 from app.domain.scans.analytics import LinkAnalytics as AnalyticsQuery
 from app.graphql.context import Info
 from app.graphql.permissions import requires
 from app.graphql.relay import Connection, Node, after_pk, pk_of
-from app.graphql.scans.types import Interval, LinkAnalytics, Scan
+from app.graphql.scans.types import ChartFormat, Interval, LinkAnalytics, Scan
 
 
 def link_analytics(
@@ -30,6 +31,26 @@ def link_analytics(
     except DomainError as error:
         raise GraphQLError(str(error), extensions={"code": "BAD_USER_INPUT"}) from None
     return LinkAnalytics(query=query)
+
+
+def chart_url(
+    info: Info,
+    link_pk: int | None,
+    start: datetime | None,
+    end: datetime | None,
+    interval: Interval,
+    fmt: ChartFormat,
+) -> str:
+    if link_pk is None:  # a dry run's link has no scans, and no chart
+        return ""
+    settings = info.context.services.settings
+    try:
+        return charts.signed_chart_url(
+            settings.public_url, settings.secret, info.context.workspace_id, link_pk,
+            fmt.value, start, end, interval.value, time.time(),
+        )  # fmt: skip
+    except DomainError as error:
+        raise GraphQLError(str(error), extensions={"code": "BAD_USER_INPUT"}) from None
 
 
 async def link_scans(

@@ -28,6 +28,12 @@ class Interval(Enum):
 
 
 @strawberry.enum
+class ChartFormat(Enum):
+    SVG = "SVG"
+    PNG = "PNG"
+
+
+@strawberry.enum
 class ScanSource(Enum):
     QR = "QR"
     LINK = "LINK"

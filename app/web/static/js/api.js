@@ -71,12 +71,15 @@ export async function gql(query, variables = {}) {
   return body.data;
 }
 
-// Mutations answer userErrors { field message code }: keyed by the field's last name, so a
-// form can show each next to its field. Errors without a field go under "".
+const camel = (name) => name.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+
+// Mutations answer userErrors { field message code }: keyed by the field's path
+// ("style.foreground", "data.url"), so a form can show each next to its field. Errors
+// without a field go under "".
 export function byField(userErrors) {
   const out = {};
   for (const e of userErrors || []) {
-    const name = e.field && e.field.length ? e.field[e.field.length - 1] : "";
+    const name = (e.field || []).map(camel).join(".");
     (out[name] = out[name] || []).push(e.message);
   }
   return out;
@@ -145,6 +148,7 @@ export async function schemaFeatures() {
       workspace: __type(name: "Workspace") { fields { name } }
       query: __type(name: "Query") { fields { name } }
       link: __type(name: "Link") { fields { name } }
+      dataTypes: __type(name: "QrDataType") { enumValues { name } }
     }`)
       .then((data) => {
         const names = (t, key = "fields") => new Set(((t && t[key]) || []).map((f) => f.name));
@@ -154,11 +158,12 @@ export async function schemaFeatures() {
           workspace: names(data.workspace),
           query: names(data.query),
           link: names(data.link),
+          dataTypes: ((data.dataTypes && data.dataTypes.enumValues) || []).map((v) => v.name),
         };
       })
       .catch(() => ({
         rendered: new Set(), style: new Set(), workspace: new Set(), query: new Set(),
-        link: new Set(),
+        link: new Set(), dataTypes: [],
       }));
   }
   return features;
