@@ -13,6 +13,7 @@ MODEL_MODULES = [
     "app.domain.scans.models",
     "app.domain.webhooks.models",
     "app.domain.bulk.models",
+    "app.storage.models",
 ]
 
 

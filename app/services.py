@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
@@ -13,6 +14,7 @@ from tortoise import Tortoise
 from app.db import tortoise_config
 from app.events import Events
 from app.settings import Settings
+from app.storage import ResultStore, open_store
 from workers import constants
 
 
@@ -24,6 +26,11 @@ class Services:
     @property
     def events(self) -> Events:
         return Events(self.redis, self.settings.redis_namespace)
+
+    @cached_property
+    def results(self) -> ResultStore:
+        """Where job results are kept, for every process alike (app.storage)."""
+        return open_store(self.settings)
 
     @property
     def queue_name(self) -> str:

@@ -51,6 +51,11 @@ class Settings:
     scan_reclaim_idle_ms: int = constants.SCAN_RECLAIM_IDLE_MS
     # Proxies whose forwarded headers tell the client's address; nobody's, by default.
     trusted_proxies: tuple[Network, ...] = ()
+    # Empty: job results live in the database; `s3://bucket/prefix?endpoint=…` puts them in
+    # S3-compatible object storage instead (app/storage).
+    storage_url: str = ""
+    # Seconds a job's result waits for its download before it is deleted (a week).
+    result_ttl: int = 7 * 24 * 3600
 
     @property
     def embedded_redis(self) -> bool:
@@ -100,6 +105,8 @@ class Settings:
                 env, "QRFORGE_SCAN_RECLAIM_IDLE_MS", cls.scan_reclaim_idle_ms
             ),
             trusted_proxies=_networks(env, "QRFORGE_TRUSTED_PROXIES"),
+            storage_url=_storage_url(env, "QRFORGE_STORAGE_URL"),
+            result_ttl=_int(env, "QRFORGE_RESULT_TTL", cls.result_ttl),
         )
 
     def with_secret_key(self) -> Settings:
@@ -123,6 +130,13 @@ def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str:
         value, scheme = "postgres" + value[len("postgresql") :], "postgres"
     if scheme not in schemes:
         raise SettingsError(f"{name}: {value!r} is not a {' or '.join(schemes)} URL")
+    return value
+
+
+def _storage_url(env: Mapping[str, str], name: str) -> str:
+    value = _url(env, name, ("s3",))
+    if value and not urlsplit(value).netloc:
+        raise SettingsError(f"{name}: {value!r} names no bucket (s3://bucket/prefix?endpoint=…)")
     return value
 
 

@@ -62,3 +62,17 @@ def test_a_configured_secret_key_wins(tmp_path: Path) -> None:
     env = {"QRFORGE_DATA_DIR": str(tmp_path), "QRFORGE_SECRET_KEY": "given"}
     assert Settings.from_env(env).with_secret_key().secret_key == "given"
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_result_storage_settings_are_read() -> None:
+    env = {"QRFORGE_STORAGE_URL": "s3://labels/qr?endpoint=http://127.0.0.1:9000",
+           "QRFORGE_RESULT_TTL": "3600"}  # fmt: skip
+    settings = Settings.from_env(env)
+    assert (settings.storage_url, settings.result_ttl) == (env["QRFORGE_STORAGE_URL"], 3600)
+    assert (Settings.from_env({}).storage_url, Settings.from_env({}).result_ttl) == ("", 604800)
+
+
+@pytest.mark.parametrize("value", ["https://bucket/prefix", "s3:///no-bucket"])
+def test_a_storage_url_that_is_not_s3_names_its_variable(value: str) -> None:
+    with pytest.raises(SettingsError, match="QRFORGE_STORAGE_URL"):
+        Settings.from_env({"QRFORGE_STORAGE_URL": value})

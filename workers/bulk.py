@@ -13,7 +13,7 @@ from arq.jobs import Job, JobStatus
 from arq.worker import Retry
 
 from app.domain.bulk import runner
-from app.domain.bulk.services import run_job_id
+from app.domain.bulk.services import forget_result, run_job_id, stale_results
 from app.domain.codes.logos import CachedLogos
 from app.domain.codes.services import CodeDeps
 from app.events import Events
@@ -21,6 +21,7 @@ from app.graphql.relay import to_global_id
 from app.services import Services
 from workers import constants
 from workers.pool import render_many
+from workers.sheets import open_sheet
 
 log = logging.getLogger("qrforge.bulk")
 
@@ -53,6 +54,9 @@ async def run_bulk_job(ctx: dict[str, Any], job_id: int) -> None:
         data_dir=services.settings.data_dir,
         render_many=render_many,
         global_id=lambda type_name, pk: str(to_global_id(type_name, pk)),
+        results=services.results,
+        open_sheet=open_sheet,
+        result_ttl=services.settings.result_ttl,
     )
     job_try: int = ctx.get("job_try", 1)
     last_try = job_try >= constants.BULK_JOB_TRIES
@@ -90,3 +94,15 @@ async def sweep_bulk_jobs(ctx: dict[str, Any]) -> int:
             log.warning("bulk job %s had nothing left to run it: marked FAILED", job.id)
             swept += 1
     return swept
+
+
+async def sweep_results(ctx: dict[str, Any]) -> int:
+    """Delete the results past QRFORGE_RESULT_TTL, and downloaded ones a broken download left
+    behind; returns how many."""
+    services: Services = ctx["services"]
+    stale = await stale_results(datetime.now(UTC))
+    for job_id in stale:
+        await forget_result(job_id, services.results)
+    if stale:
+        log.info("deleted %d bulk results past their time", len(stale))
+    return len(stale)

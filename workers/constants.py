@@ -111,7 +111,7 @@ SPOOL_REPLAY_INTERVAL = 1.0
 # Scans per XADD when replaying the spool.
 SPOOL_REPLAY_BATCH = SCANS_PER_ENTRY
 
-# A bulk job of 1,000 codes takes seconds; minutes mean something is stuck. Three tries
+# A bulk job of 10,000 codes takes about a minute; ten mean something is stuck. Three tries
 # ride out a worker restart: a rerun resumes where the last committed batch left off.
 BULK_JOB_TIMEOUT = 600
 BULK_JOB_TRIES = 3
@@ -130,3 +130,6 @@ BULK_JOB_TIMEOUT_SLACK = 5
 BULK_SWEEP_JOB = "{ns}:sweep_bulk_jobs"
 # Younger jobs are left alone: a row is stored a moment before its arq job is queued.
 BULK_SWEEP_GRACE = 60
+# Once a minute one worker deletes the job results past QRFORGE_RESULT_TTL (named like the
+# bulk sweep, for the same reason).
+RESULT_SWEEP_JOB = "{ns}:sweep_results"

@@ -22,7 +22,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from app.domain.errors import InvalidInput
-from app.rendering.render import Rendered, RenderTask, render
+from app.rendering.render import Drawn, Rendered, RenderTask, render
 from app.rendering.style import Style
 
 T = TypeVar("T")
@@ -53,6 +53,20 @@ def render_images(tasks: Sequence[RenderTask]) -> list[bytes | str]:
     return [render_image(task) for task in tasks]
 
 
+def render_drawn(task: RenderTask) -> Drawn | str:
+    """The image and its symbol's version, level and mask (a label sheet draws the same
+    symbol again from them, cheaply), or why it cannot be drawn."""
+    try:
+        rendered = _render(task)
+    except InvalidInput as error:
+        return str(error)
+    return rendered.data, rendered.version, rendered.error_correction, rendered.mask
+
+
+def render_drawn_all(tasks: Sequence[RenderTask]) -> list[Drawn | str]:
+    return [render_drawn(task) for task in tasks]
+
+
 def render_or_refusal(task: RenderTask) -> Rendered | InvalidInput:
     """The image, or the refusal with its problems. Returned rather than raised: an exception
     raised in a render process comes back wrapped in the text of its remote traceback."""
@@ -75,18 +89,22 @@ class RenderPool:
             raise result
         return result
 
-    async def render_many(self, tasks: Sequence[RenderTask]) -> list[bytes | str]:
-        """Render `tasks` in order, CHUNK per hand-off. At most two hand-offs per process wait
-        in the pool at a time (one running, one ready), so `render_one` calls are not stuck
-        behind a whole bulk job."""
+    async def render_many(
+        self,
+        tasks: Sequence[RenderTask],
+        fn: Callable[[Sequence[RenderTask]], list[T]] = render_images,  # type: ignore[assignment]
+    ) -> list[T]:
+        """Render `tasks` in order (with `fn`, render_images by default), CHUNK per hand-off.
+        At most two hand-offs per process wait in the pool at a time (one running, one
+        ready), so `render_one` calls are not stuck behind a whole bulk job."""
         loop = asyncio.get_running_loop()  # an asyncio semaphore works in one event loop only
         if self._bulk_slots is None or self._bulk_slots[0] is not loop:
             self._bulk_slots = (loop, asyncio.Semaphore(2 * self.workers))
         slots = self._bulk_slots[1]
 
-        async def chunk(start: int) -> list[bytes | str]:
+        async def chunk(start: int) -> list[T]:
             async with slots:
-                return await self._run(render_images, tasks[start : start + CHUNK])
+                return await self._run(fn, tasks[start : start + CHUNK])
 
         running = [asyncio.ensure_future(chunk(i)) for i in range(0, len(tasks), CHUNK)]
         try:
@@ -130,6 +148,6 @@ def process_pool() -> RenderPool:
     return RenderPool()
 
 
-async def render_many(tasks: Sequence[RenderTask]) -> list[bytes | str]:
-    """Bulk jobs' renderer: `tasks` on every core, in order."""
-    return await process_pool().render_many(tasks)
+async def render_many(tasks: Sequence[RenderTask]) -> list[Drawn | str]:
+    """Bulk jobs' renderer: `tasks` on every core, in order, with their symbols."""
+    return await process_pool().render_many(tasks, render_drawn_all)

@@ -43,13 +43,14 @@ def functions(settings: Settings) -> list[Any]:
 
 def cron_jobs(settings: Settings) -> list[CronJob]:
     ns = settings.redis_namespace
-    return [  # every minute, half a minute apart
+    return [  # every minute, apart from each other
         cron(bulk.sweep_bulk_jobs, name=constants.key(constants.BULK_SWEEP_JOB, ns), second=0),
         cron(
             webhooks.sweep_deliveries,
             name=constants.key(constants.WEBHOOK_SWEEP_JOB, ns),
             second=30,
         ),
+        cron(bulk.sweep_results, name=constants.key(constants.RESULT_SWEEP_JOB, ns), second=45),
     ]
 
 

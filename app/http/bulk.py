@@ -1,7 +1,8 @@
 """GET /bulk/{id}/result: a bulk job's ZIP, through its signed URL, exactly once.
 
-HEAD only looks: link checkers and mail scanners send one before a person clicks, and it
-must not spend the one download.
+Any API process serves it: the ZIP is in the shared result store, and the one download is
+claimed in the shared database. HEAD only looks: link checkers and mail scanners send one
+before a person clicks, and it must not spend the one download.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ import time
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response, StreamingResponse
 
-from app.domain.bulk.services import claim_download, result_file
+from app.domain.bulk.models import BulkJob
+from app.domain.bulk.services import claim_download, downloadable, forget_result
 from app.http.problems import problem
 from app.security.signed_urls import signature_problem
 
@@ -22,7 +24,8 @@ def _gone() -> Response:
 
 
 async def bulk_result(request: Request) -> Response:
-    settings = request.app.state.services.settings
+    services = request.app.state.services
+    settings = services.settings
     job_id = request.path_params["job_id"]
     reason = signature_problem(
         settings.secret, request.url.path, dict(request.query_params), time.time()
@@ -30,22 +33,21 @@ async def bulk_result(request: Request) -> Response:
     if reason is not None:
         return problem(403, f"Refused: {reason}.", code="FORBIDDEN")
     filename = f"qrforge-bulk-{job_id}.zip"
+    headers = {"content-disposition": f'attachment; filename="{filename}"'}
     if request.method == "HEAD":
-        try:
-            size = result_file(settings.data_dir, job_id).stat().st_size
-        except FileNotFoundError:  # not there yet, or downloaded (and so deleted)
+        job = await BulkJob.get_or_none(id=job_id)
+        if job is None or not downloadable(job):
             return _gone()
-        headers = {
-            "content-length": str(size),
-            "content-disposition": f'attachment; filename="{filename}"',
-        }
+        headers["content-length"] = str(job.result_size or 0)
         return Response(media_type="application/zip", headers=headers)
-    path = await claim_download(job_id, settings.data_dir)
-    if path is None:
+    claimed = await claim_download(job_id)
+    if claimed is None or claimed.result_path is None:
         return _gone()
-    return FileResponse(
-        path,
+    if claimed.result_size is not None:
+        headers["content-length"] = str(claimed.result_size)
+    return StreamingResponse(
+        services.results.read(claimed.result_path),
         media_type="application/zip",
-        filename=filename,
-        background=BackgroundTask(path.unlink, missing_ok=True),
+        headers=headers,
+        background=BackgroundTask(forget_result, job_id, services.results),
     )

@@ -46,6 +46,8 @@ MIN_MODULE_PX = 2  # a raster module narrower than 2 px blurs into its neighbour
 # A render as plain values, to hand to another process:
 # (text, style as Style.to_dict, format, size in px, logo bytes).
 RenderTask = tuple[str, dict[str, Any], str, int, bytes | None]
+# A task's image and its symbol: (image, version, error correction level, mask).
+Drawn = tuple[bytes, int, str, int]
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class Rendered:
     version: int
     error_correction: str
     warnings: tuple[str, ...] = ()  # what was changed from the request, in plain words
+    mask: int = 0  # with version and level, what redraws the same symbol without a search
 
 
 def cache_key(text: str, style: Style, fmt: str, size: int | None = None) -> str:
@@ -70,9 +73,16 @@ def cache_key(text: str, style: Style, fmt: str, size: int | None = None) -> str
 
 
 def encode(
-    text: str, error_correction: str, version: int | None = None, *, asked: str | None = None
+    text: str,
+    error_correction: str,
+    version: int | None = None,
+    *,
+    asked: str | None = None,
+    mask: int | None = None,
 ) -> segno.QRCode:
-    """`asked`: the level the user asked for, when a logo raised it to `error_correction`."""
+    """`asked`: the level the user asked for, when a logo raised it to `error_correction`.
+    With `mask` given segno skips its search for the best mask, most of the time encoding
+    takes (a symbol drawn again: its version, level and mask are known)."""
     ascii_only = text.isascii()
     try:
         return segno.make(
@@ -81,6 +91,7 @@ def encode(
             version=version,
             mode=None if ascii_only else "byte",
             encoding=None if ascii_only else "utf-8",
+            mask=mask,
             micro=False,
             boost_error=True,
         )
@@ -138,7 +149,9 @@ def render(
         )
     data = _write(fmt, matrix, style, size, scene, logo_image)
     warnings = tuple(scannability.level_warnings(style, level))
-    return Rendered(CONTENT_TYPES[fmt], data, size, int(qr.version), qr.error.upper(), warnings)
+    return Rendered(
+        CONTENT_TYPES[fmt], data, size, int(qr.version), qr.error.upper(), warnings, int(qr.mask)
+    )
 
 
 def _logo(style: Style, logo: bytes | None) -> LogoImage | None:

@@ -1,27 +1,29 @@
-"""Running a bulk job: create the codes in batches, render them on every core, write a ZIP.
+"""Running a bulk job: create the codes in batches, render them on every core, stream them
+into a ZIP (and a label sheet PDF), and store the result where every API process reads it.
 
-Each batch of codes is created in the same transaction as the job's record of them
-(`created_ids`, `errors`), so a rerun after a crash skips what is done and never makes a
-code twice. A batch's images render in the process pool while the next batch is created;
-images and the ZIP derive from stored codes, so a rerun simply redoes them.
+Memory is bounded by a batch, not by the job: each batch of items is read, created, rendered
+and written to the archive, and at most two batches are in hand at once (one rendering while
+the next is created). Each batch of codes is created in the same transaction as the job's
+record of them (its item rows, errors and counts), so a rerun after a crash skips what is
+done and never makes a code twice. Images, the archive and the sheet derive from stored
+codes, so a rerun simply redoes them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import csv
-import io
 import zipfile
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from tortoise.transactions import in_transaction
 
-from app.domain.bulk.models import BulkJob
-from app.domain.bulk.services import restored, result_file
+from app.domain.bulk.models import BulkItem, BulkJob
+from app.domain.bulk.services import restored, result_key
 from app.domain.codes import services as codes
 from app.domain.codes.models import QrCode
 from app.domain.designs.models import Design
@@ -29,15 +31,35 @@ from app.domain.errors import InvalidInput
 from app.domain.links.models import Link
 from app.domain.workspaces import quotas
 from app.events import EventSink
-from app.rendering.render import EXTENSIONS, RenderTask
+from app.rendering.labels import SheetLayout, label_lines
+from app.rendering.render import EXTENSIONS, Drawn, RenderTask
+from app.storage import ResultStore
 
 BATCH = 100  # codes per transaction and per progress update
 UNFINISHED = ("QUEUED", "RUNNING")
 MANIFEST = ("index", "id", "name", "kind", "dataType", "shortUrl", "destination", "file")
+SHEET_FILE = "sheet.pdf"
 
-# Tasks -> their images, or why each cannot be drawn.
-RenderMany = Callable[[Sequence[RenderTask]], Awaitable[list[bytes | str]]]
+# Tasks -> their images with their symbols, or why each cannot be drawn.
+RenderMany = Callable[[Sequence[RenderTask]], Awaitable[list[Drawn | str]]]
 GlobalId = Callable[[str, int], str]
+# One label: (encoded text, style as Style.to_dict, logo bytes, lines, (version, level, mask)).
+Label = tuple[str, dict[str, Any], bytes | None, list[str], tuple[int, str, int]]
+
+
+class Sheet(Protocol):
+    """A label sheet being written: labels in order, a batch at a time."""
+
+    async def add(self, labels: Sequence[Label]) -> None: ...
+
+    async def close(self) -> int:
+        """End the PDF; the number of pages."""
+        ...
+
+    async def abort(self) -> None: ...
+
+
+OpenSheet = Callable[[Path, dict[str, Any]], Awaitable[Sheet]]
 
 
 @dataclass(frozen=True)
@@ -45,9 +67,28 @@ class BulkDeps:
     events: EventSink  # progress and bulk.completed
     # With check_render and check_quotas off: images are rendered and quotas checked per batch.
     codes: codes.CodeDeps
-    data_dir: Path
+    data_dir: Path  # scratch space: the archive is written here, then stored
     render_many: RenderMany
     global_id: GlobalId
+    results: ResultStore
+    open_sheet: OpenSheet
+    result_ttl: int = 7 * 24 * 3600
+
+
+@dataclass
+class _Rendered:
+    rows: list[BulkItem]
+    codes: dict[int, QrCode]
+    tasks: list[RenderTask]
+    drawn: list[Drawn | str]
+
+
+@dataclass
+class _Output:
+    archive: zipfile.ZipFile
+    manifest: Any  # csv.DictWriter
+    sheet: Sheet | None
+    layout: SheetLayout | None
 
 
 async def run(job_id: int, deps: BulkDeps, *, last_try: bool = True) -> None:
@@ -59,27 +100,54 @@ async def run(job_id: int, deps: BulkDeps, *, last_try: bool = True) -> None:
         job.status, job.started_at = "RUNNING", datetime.now(UTC)
         await job.save(update_fields=["status", "started_at"])
         await _progress(job, deps.events)
-    rendering: list[asyncio.Task[dict[int, bytes | str]]] = []
+    scratch = deps.data_dir / "bulk"
+    scratch.mkdir(parents=True, exist_ok=True)
+    paths = [scratch / f"{job.id}.{name}.part" for name in ("zip", "csv", "pdf")]
+    zip_path, manifest_path, sheet_path = paths
+    sheet: Sheet | None = None
+    rendering: asyncio.Task[_Rendered] | None = None
     try:
-        for start in range(0, job.total, BATCH):
-            created = await _create_batch(job, range(start, min(start + BATCH, job.total)), deps)
-            rendering.append(asyncio.create_task(_render(job, created, deps)))
-            await _progress(job, deps.events)
-        images: dict[int, bytes | str] = {}
-        for done in await asyncio.gather(*rendering):
-            images |= done
-        # Codes made by an earlier, interrupted run have no image yet.
-        images |= await _render(
-            job, [int(i) for i in job.created_ids if int(i) not in images], deps
-        )
-        await _drop_unrenderable(job, images)
-        await _write_zip(job, images, deps)
+        if job.sheet is not None:
+            sheet = await deps.open_sheet(sheet_path, job.sheet)
+        layout = SheetLayout.from_dict(job.sheet) if job.sheet else None
+        # Images are compressed already; storing them keeps the ZIP fast to write and to open.
+        with (
+            zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_STORED) as archive,
+            manifest_path.open("w", newline="", encoding="utf-8") as manifest_file,
+        ):
+            manifest = csv.DictWriter(manifest_file, fieldnames=MANIFEST)
+            manifest.writeheader()
+            out = _Output(archive, manifest, sheet, layout)
+            for start in range(0, job.total, BATCH):
+                rows = await _create_batch(job, start, deps)
+                if rendering is not None:
+                    await _write_batch(job, await rendering, out, deps)
+                rendering = asyncio.create_task(_render(job, rows, deps))
+                await _progress(job, deps.events)
+            if rendering is not None:
+                await _write_batch(job, await rendering, out, deps)
+            manifest_file.close()
+            archive.write(manifest_path, "manifest.csv", compress_type=zipfile.ZIP_DEFLATED)
+            if sheet is not None:
+                await sheet.close()
+                sheet = None
+                archive.write(sheet_path, SHEET_FILE)
+        key = result_key(job.id)
+        job.result_size = await deps.results.put(key, zip_path)
+        job.result_path = key
+        job.result_expires_at = datetime.now(UTC) + timedelta(seconds=deps.result_ttl)
+        await job.save(update_fields=["result_path", "result_size", "result_expires_at"])
     except BaseException:
-        for task in rendering:
-            task.cancel()
+        if rendering is not None:
+            rendering.cancel()
+        if sheet is not None:
+            await sheet.abort()
         if last_try:
             await mark_failed(job, deps.events)
         raise
+    finally:
+        for path in paths:
+            path.unlink(missing_ok=True)
     job.status, job.finished_at = "SUCCEEDED", datetime.now(UTC)
     await job.save(update_fields=["status", "finished_at"])
     await _progress(job, deps.events)
@@ -116,121 +184,127 @@ async def unfinished_before(moment: datetime) -> list[BulkJob]:
     )
 
 
-async def _create_batch(job: BulkJob, indexes: range, deps: BulkDeps) -> list[int]:
-    done = set(job.created_ids) | {str(e["index"]) for e in job.errors}
-    todo = [i for i in indexes if str(i) not in done]
-    created: list[int] = []
-    if not todo:
-        return created
-    await quotas.ensure_room_for_links(job.workspace_id, len(todo))
-    await quotas.ensure_room_for_codes(job.workspace_id, len(todo))
-    async with in_transaction():
-        for index in todo:
-            try:
-                code = await codes.create_code(
-                    job.workspace_id, restored(job.items[index]), deps.codes
-                )
-            except InvalidInput as error:
-                job.errors.extend(
-                    {
-                        "index": index,
-                        "field": ".".join(p.field),
-                        "message": p.message,
-                        "code": p.code,
-                    }
-                    for p in error.problems
-                )
-                continue
-            job.created_ids[str(index)] = code.id
-            created.append(index)
-        _count(job)
-        await job.save(update_fields=["created_ids", "errors", "succeeded", "failed", "processed"])
-    return created
+async def _create_batch(job: BulkJob, start: int, deps: BulkDeps) -> list[BulkItem]:
+    """Make the codes of the batch's items not done yet; the batch's items that have one."""
+    rows = await BulkItem.filter(job_id=job.id, index__gte=start, index__lt=start + BATCH).order_by(
+        "index"
+    )
+    todo = [row for row in rows if row.code_id is None and row.errors is None]
+    if todo:
+        await quotas.ensure_room_for_links(job.workspace_id, len(todo))
+        await quotas.ensure_room_for_codes(job.workspace_id, len(todo))
+        async with in_transaction():
+            for row in todo:
+                try:
+                    code = await codes.create_code(
+                        job.workspace_id, restored(row.fields_), deps.codes
+                    )
+                except InvalidInput as error:
+                    row.errors = [
+                        {
+                            "index": row.index,
+                            "field": ".".join(p.field),
+                            "message": p.message,
+                            "code": p.code,
+                        }
+                        for p in error.problems
+                    ]
+                    job.errors.extend(row.errors)
+                    job.failed += 1
+                    continue
+                row.code_id = code.id
+                job.succeeded += 1
+            await BulkItem.bulk_update(todo, fields=["code_id", "errors"])
+            job.processed = job.succeeded + job.failed
+            await job.save(update_fields=["errors", "succeeded", "failed", "processed"])
+    return [row for row in rows if row.code_id is not None]
 
 
-def _count(job: BulkJob) -> None:
-    job.succeeded = len(job.created_ids)
-    job.failed = len({e["index"] for e in job.errors})
-    job.processed = job.succeeded + job.failed
-
-
-async def _render(job: BulkJob, indexes: list[int], deps: BulkDeps) -> dict[int, bytes | str]:
-    if not indexes:
-        return {}
-    pks = [job.created_ids[str(i)] for i in indexes]
-    stored = {c.id: c for c in await QrCode.filter(id__in=pks)}
+async def _render(job: BulkJob, rows: list[BulkItem], deps: BulkDeps) -> _Rendered:
+    if not rows:
+        return _Rendered([], {}, [], [])
+    pks = [row.code_id for row in rows]
+    stored = {c.id: c for c in await QrCode.filter(id__in=pks).select_related("link")}
     design_ids = {c.design_id for c in stored.values() if c.design_id}
     designs = {d.id: d for d in await Design.filter(id__in=design_ids)} if design_ids else {}
     tasks: list[RenderTask] = []
-    for pk in pks:
-        code = stored[pk]
+    for row in rows:
+        code = stored[row.code_id or 0]
         style = codes.style_of(code, designs.get(code.design_id or 0))
         logo = None
         if style.logo and style.logo.url and deps.codes.logos:
             logo = await deps.codes.logos(style.logo.url)
         tasks.append((code.encoded_text, style.to_dict(), job.format, job.size, logo))
-    return dict(zip(indexes, await deps.render_many(tasks), strict=True))
+    return _Rendered(rows, stored, tasks, await deps.render_many(tasks))
 
 
-async def _drop_unrenderable(job: BulkJob, images: dict[int, bytes | str]) -> None:
-    """A code the renderer refuses (content plus logo too large, say) is not kept."""
-    failed = {i: reason for i, reason in images.items() if isinstance(reason, str)}
-    if not failed:
-        return
-    pks = [job.created_ids.pop(str(i)) for i in failed]
-    link_ids = [c.link_id for c in await QrCode.filter(id__in=pks) if c.link_id]
-    async with in_transaction():
-        await QrCode.filter(id__in=pks).delete()
-        await Link.filter(id__in=link_ids).delete()
-        job.errors.extend(
-            {"index": i, "field": "style", "message": reason, "code": "NOT_RENDERABLE"}
-            for i, reason in failed.items()
-        )
-        _count(job)
-        await job.save(update_fields=["created_ids", "errors", "succeeded", "failed", "processed"])
-
-
-async def _write_zip(job: BulkJob, images: dict[int, bytes | str], deps: BulkDeps) -> None:
-    order = sorted((int(i), pk) for i, pk in job.created_ids.items())
-    stored = {
-        c.id: c for c in await QrCode.filter(id__in=[pk for _, pk in order]).select_related("link")
-    }
+async def _write_batch(job: BulkJob, batch: _Rendered, out: _Output, deps: BulkDeps) -> None:
+    await _drop_unrenderable(job, batch)
     ext = EXTENSIONS[job.format]
-    rows, files = [], []
-    for index, pk in order:
-        code, link = stored[pk], stored[pk].link
-        rows.append(
+    files: list[tuple[str, bytes]] = []
+    labels: list[Label] = []
+    for row, task, drawn in zip(batch.rows, batch.tasks, batch.drawn, strict=True):
+        if isinstance(drawn, str):
+            continue
+        code = batch.codes[row.code_id or 0]
+        link: Link | None = code.link
+        short_url = code.encoded_text.removesuffix(f"?{codes.QR_MARKER}") if link else ""
+        name = f"{row.index + 1:04d}-{link.slug if link else code.id}.{ext}"
+        out.manifest.writerow(
             {
-                "index": index,
+                "index": row.index,
                 "id": deps.global_id("QrCode", code.id),
                 "name": code.name,
                 "kind": code.kind,
                 "dataType": code.data_type,
-                "shortUrl": code.encoded_text.removesuffix(f"?{codes.QR_MARKER}") if link else "",
+                "shortUrl": short_url,
                 "destination": link.destination if link else "",
-                "file": f"{index + 1:04d}-{link.slug if link else code.id}.{ext}",
+                "file": name,
             }
         )
-        files.append(images[index])
-    path = result_file(deps.data_dir, job.id)
-    await asyncio.to_thread(_zip, path, rows, files)
-    job.result_path = str(path)
-    await job.save(update_fields=["result_path"])
+        files.append((name, drawn[0]))
+        if out.layout is not None:
+            values = {
+                "name": code.name,
+                "shortUrl": short_url,
+                "metadata": link.metadata if link else {},
+            }
+            labels.append((task[0], task[1], task[4], label_lines(out.layout, values), drawn[1:]))
+    await asyncio.to_thread(_write_files, out.archive, files)
+    if out.sheet is not None and labels:
+        await out.sheet.add(labels)
 
 
-def _zip(path: Path, rows: list[dict[str, Any]], images: list[bytes | str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    manifest = io.StringIO()
-    writer = csv.DictWriter(manifest, fieldnames=MANIFEST)
-    writer.writeheader()
-    writer.writerows(rows)
-    partial = path.with_suffix(".part")
-    # Images are compressed already; storing them keeps the ZIP fast to write and to open.
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_STORED) as archive:
-        for row, image in zip(rows, images, strict=True):
-            archive.writestr(row["file"], image)
-        archive.writestr("manifest.csv", manifest.getvalue(), compress_type=zipfile.ZIP_DEFLATED)
-    partial.replace(path)  # a reader never sees half a ZIP
+def _write_files(archive: zipfile.ZipFile, files: list[tuple[str, bytes]]) -> None:
+    for name, data in files:
+        archive.writestr(name, data)
+
+
+async def _drop_unrenderable(job: BulkJob, batch: _Rendered) -> None:
+    """A code the renderer refuses (content plus logo too large, say) is not kept."""
+    failed = [
+        (row, reason)
+        for row, reason in zip(batch.rows, batch.drawn, strict=True)
+        if isinstance(reason, str)
+    ]
+    if not failed:
+        return
+    pks = [row.code_id for row, _ in failed]
+    link_ids = [c.link_id for c in await QrCode.filter(id__in=pks) if c.link_id]
+    async with in_transaction():
+        await QrCode.filter(id__in=pks).delete()
+        await Link.filter(id__in=link_ids).delete()
+        for row, reason in failed:
+            row.code_id = None
+            row.errors = [
+                {"index": row.index, "field": "style", "message": reason, "code": "NOT_RENDERABLE"}
+            ]
+            job.errors.extend(row.errors)
+        await BulkItem.bulk_update([row for row, _ in failed], fields=["code_id", "errors"])
+        job.succeeded -= len(failed)
+        job.failed += len(failed)
+        job.processed = job.succeeded + job.failed
+        await job.save(update_fields=["errors", "succeeded", "failed", "processed"])
 
 
 async def _progress(job: BulkJob, events: EventSink) -> None:

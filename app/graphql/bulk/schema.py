@@ -37,7 +37,8 @@ class Query:
 class Mutation:
     @strawberry.mutation(
         extensions=requires("bulk:write"),
-        description="Queue up to 1,000 codes; the job renders them and zips the images.",
+        description="Queue up to 10,000 codes; the job renders them and zips the images "
+        "(with label sheets as sheet.pdf when `sheet` is given).",
     )
     async def bulk_create_qr_codes(
         self, info: Info, input: BulkCreateQrCodesInput
@@ -50,6 +51,7 @@ class Mutation:
                 input.size,
                 input.idempotency_key,
                 info.context.services,
+                input.sheet.to_options() if input.sheet else None,
             )
         except DomainError as error:
             return BulkJobPayload(user_errors=user_errors(error))

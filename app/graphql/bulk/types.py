@@ -7,6 +7,7 @@ from enum import Enum
 import strawberry
 
 from app.domain.bulk.models import BulkJob as BulkJobModel
+from app.domain.bulk.services import downloadable
 from app.graphql.codes.types import CreateQrCodeInput, ImageFormat
 from app.graphql.context import Info
 from app.graphql.relay import Node, UserError, to_global_id
@@ -82,16 +83,50 @@ class BulkJob(Node):
             idempotency_key=job.idempotency_key,
             created_at=job.created_at,
             finished_at=job.finished_at,
-            downloadable=job.status == "SUCCEEDED" and job.result_downloaded_at is None,
+            downloadable=downloadable(job),
         )
+
+
+@strawberry.enum(description="Label stock: A4 and US Letter grids, Avery's, or CUSTOM.")
+class LabelTemplate(Enum):  # the names of app.rendering.labels.TEMPLATES, and CUSTOM
+    A4_3X8 = "A4_3X8"
+    LETTER_3X10 = "LETTER_3X10"
+    AVERY_5160 = "AVERY_5160"
+    AVERY_5163 = "AVERY_5163"
+    AVERY_L7160 = "AVERY_L7160"
+    AVERY_L7163 = "AVERY_L7163"
+    CUSTOM = "CUSTOM"
+
+
+@strawberry.input(description="Lay the codes out on label sheets: adds sheet.pdf to the result.")
+class LabelSheetInput:
+    template: LabelTemplate = LabelTemplate.AVERY_5160
+    page_width_mm: float | None = strawberry.field(default=None, description="CUSTOM only.")
+    page_height_mm: float | None = strawberry.field(default=None, description="CUSTOM only.")
+    margin_mm: float | None = strawberry.field(default=None, description="CUSTOM only.")
+    rows: int | None = strawberry.field(default=None, description="CUSTOM only.")
+    columns: int | None = strawberry.field(default=None, description="CUSTOM only.")
+    gap_mm: float | None = strawberry.field(default=None, description="CUSTOM only.")
+    lines: list[str] | None = strawberry.field(
+        default=None,
+        description='Up to 3 lines of text per label, such as "{name}", "{shortUrl}", '
+        '"{metadata.sku}"; default ["{name}"].',
+    )
+    crop_marks: bool = False
+
+    def to_options(self) -> dict[str, object]:
+        options = dict(vars(self))
+        options["template"] = self.template.value
+        return options
 
 
 @strawberry.input
 class BulkCreateQrCodesInput:
-    items: list[CreateQrCodeInput]
+    items: list[CreateQrCodeInput] = strawberry.field(description="1 to 10,000 codes.")
     format: ImageFormat = ImageFormat.PNG
     size: int = 512
     idempotency_key: str | None = None
+    sheet: LabelSheetInput | None = None
 
 
 @strawberry.type
