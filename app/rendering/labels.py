@@ -18,7 +18,7 @@ from app.domain.errors import InvalidInput, Problem
 
 SAFE_MM = 1.5
 TEXT_GAP_MM = 1.5  # between the code and its text
-FONT_MM = 3.0  # about 8.5 pt: readable on a label, three lines fit on a 1-inch label
+FONT_MM = 2.6  # about 7.4 pt, as address labels are set: three lines fit on a 1-inch label
 LINE_SPACING = 1.25
 WIDE = 1.4  # a label this much wider than tall gets its text beside the code
 # The smallest module a phone camera reads reliably from a hand's length away on paper; a
@@ -114,7 +114,7 @@ class SheetLayout:
             size = min(w, h)
             return Box(SAFE_MM + (w - size) / 2, SAFE_MM + (h - size) / 2, size, size)
         if self._wide:
-            size = min(h, w * 0.6)
+            size = min(h, w * 0.45)  # the rest for the text
             return Box(SAFE_MM, SAFE_MM + (h - size) / 2, size, size)
         text = len(self.lines) * self.font_mm * LINE_SPACING
         size = max(0.0, min(w, h - text - TEXT_GAP_MM))

@@ -25,6 +25,7 @@ PT_PER_MM = 72 / 25.4
 CROP_MARK_MM = 4.0  # long, ending this far from the labels' edge:
 CROP_MARK_GAP_MM = 1.0
 ELLIPSIS = "…"
+MIN_SHRINK = 0.65  # the smallest a line is set to fit, of the label's font size
 
 
 class SheetWriter:
@@ -117,12 +118,17 @@ class SheetWriter:
         wide = box.height > height and box.y < self.layout.code_box().y + 1e-6
         top = y + box.y + ((box.height - height) / 2 if wide else 0)
         for n, line in enumerate(lines):
+            # A line a little too long is set smaller; a much longer one is cut.
+            width = ctx.text_extents(line)[4]
+            shrink = max(MIN_SHRINK, min(1.0, 0.99 * box.width / width)) if width else 1.0
+            ctx.set_font_size(size * shrink)
             fitted = _fit(ctx, line, box.width)
             if not fitted:
                 continue
             baseline = top + (n + 0.8) * size * LINE_SPACING
             ctx.move_to(x + box.x, baseline)
             ctx.show_text(fitted)
+            ctx.set_font_size(size)
 
     def _crop_marks(self) -> None:
         """Short lines in the page margin along every label edge of the outer rows and
