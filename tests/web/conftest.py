@@ -137,6 +137,7 @@ def shoot(browser: Any) -> Callable[[str], Path]:
 
     def take(name: str) -> Path:
         path = SCREENSHOTS / f"{name}.png"
+        browser.execute_script("window.scrollTo(0, 0)")
         height = browser.execute_script("return document.documentElement.scrollHeight")
         browser.set_window_size(1280, max(900, min(int(height) + 100, 4000)))
         browser.save_screenshot(str(path))

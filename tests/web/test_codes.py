@@ -30,6 +30,10 @@ def decoded(image: bytes) -> str:
     return str(found[0].text)
 
 
+def colours(image: bytes) -> int:
+    return len(Image.open(io.BytesIO(image)).convert("RGB").getcolors(maxcolors=1 << 16) or ())
+
+
 def preview_bytes(driver: Any) -> bytes:
     src = element(driver, "img#preview").get_attribute("src")
     assert src and src.startswith("data:image/png;base64,"), src
@@ -56,15 +60,14 @@ def test_styled_code_made_in_the_form_previews_scans_and_counts_live(
     fill(page, "style.foreground", "#1d3fbf")
     Select(element(page, "[name='style.moduleShape']")).select_by_visible_text("DOTS")
     Select(element(page, "[name='style.finderShape']")).select_by_visible_text("ROUNDED")
-    Select(element(page, "[name='style.errorCorrection']")).select_by_visible_text("Q")
     element(page, "[name=gradient]").click()
 
-    # The preview follows the form: wait for one rendered with the last option (Q) set.
-    text_appears(page, "#verdict", "error correction Q")
+    # The preview follows the form: wait for one with the last change (the gradient: more
+    # than two colours), then it must scan as the code's short URL.
+    wait(page, lambda d: colours(preview_bytes(d)) > 2, message="no gradient in the preview")
     scanned = f"{base}/r/{slug}?qr=1"
     assert decoded(preview_bytes(page)) == scanned
-    image = Image.open(io.BytesIO(preview_bytes(page))).convert("RGB")
-    assert len(image.getcolors(maxcolors=1 << 16) or ()) > 2, "a gradient has more than two colours"
+    assert "Scannable" in element(page, "#verdict").text
     shoot("code-new")
 
     page.find_element(By.CSS_SELECTOR, "#code-form button[type=submit]").click()
