@@ -44,8 +44,8 @@ PG_ADMIN_DSN = os.environ.get("QRFORGE_TEST_PG", "postgres://postgres@127.0.0.1:
 REDIS_URL = os.environ.get("QRFORGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 BACKENDS = os.environ.get("QRFORGE_TEST_BACKENDS", "postgres,sqlite").split(",")
 TABLES = (
-    "webhook_attempt", "webhook_delivery", "webhook", "scan", "qr_code", "bulk_item", "bulk_job",
-    "result_chunk",
+    "webhook_attempt", "webhook_delivery", "webhook", "link_hour", "link_day", "workspace_hour",
+    "workspace_day", "scan", "qr_code", "bulk_item", "bulk_job", "result_chunk",
     "link", "design", "api_key", "workspace",
 )  # fmt: skip
 

@@ -9,6 +9,7 @@ import pytest
 
 from app.domain.links.models import Link
 from app.domain.scans.stream import capture, encode, pack
+from tests.rollups import assert_rollups_match_scans
 from workers import constants
 from workers.scans import ingest_once
 
@@ -29,7 +30,11 @@ query($id: ID!, $from: DateTime, $to: DateTime, $interval: Interval) {
     analytics(from: $from, to: $to, interval: $interval) {
       total unique series { bucket scans unique }
       byCountry { key count } byDevice { key count } byOs { key count }
-      byBrowser { key count } byReferrer { key count }
+      byBrowser { key count } byReferrer { key count } bySource { key count }
+      byLanguage { key count } byOutcome { key count } byVariant { key count }
+    }
+    withBots: analytics(from: $from, to: $to, interval: $interval, includeBots: true) {
+      total unique byDevice { key count } series { scans }
     }
   }
 }"""
@@ -58,6 +63,8 @@ async def record(
     source: str = "LINK",
     referrer: str | None = None,
     country: str | None = None,
+    language: str | None = None,
+    outcome: str | None = None,
 ) -> None:
     services = app.state.services
     link = await Link.get(id=link_id)
@@ -69,9 +76,10 @@ async def record(
         ip=ip,
         user_agent=ua,
         referrer=referrer,
-        accept_language=None,
+        accept_language=language,
         country=country,
         now=at(when),
+        outcome=outcome,
     )
     stream = constants.key(constants.SCAN_STREAM, services.settings.redis_namespace)
     await services.redis.xadd(stream, pack([encode(entry)]))
@@ -80,6 +88,7 @@ async def record(
 async def ingest(app) -> None:
     while await ingest_once(app.state.services, "analytics-test"):
         pass
+    await assert_rollups_match_scans()
 
 
 async def make_link(gql, key) -> tuple[str, int]:
@@ -90,18 +99,22 @@ async def make_link(gql, key) -> tuple[str, int]:
 
 async def test_analytics_totals_series_and_breakdowns(app, gql, key) -> None:
     gid, pk = await make_link(gql, key)
-    await record(app, pk, "2026-03-02 09:00", referrer="https://t.co/x", country="DE")
-    await record(app, pk, "2026-03-02 10:00", country="DE")  # same visitor, same day
+    await record(
+        app, pk, "2026-03-02 09:00", referrer="https://t.co/x", country="DE", language="de-DE"
+    )
+    await record(app, pk, "2026-03-02 10:00", country="DE", source="QR")  # same visitor, day
     await record(app, pk, "2026-03-02 11:00", ua=DESKTOP, ip="198.51.100.1")
     await record(app, pk, "2026-03-04 08:00")  # the same person, another day: a new hash
     await record(app, pk, "2026-03-04 09:00", ua=BOT)
+    await record(app, pk, "2026-03-04 10:00", ip="192.0.2.7", outcome="gone")  # after it expired
     await record(app, pk, "2026-02-01 09:00")  # outside the range
     await ingest(app)
     body = await gql(
         key, ANALYTICS, id=gid, **{"from": "2026-03-02T00:00:00Z", "to": "2026-03-05T00:00:00Z"}
     )
     link = body["data"]["link"]
-    assert (link["scanCount"], link["uniqueScanCount"]) == (6, 4)
+    # Counters: human scans served (the 410 is not one), their visitor-days; the bot apart.
+    assert (link["scanCount"], link["uniqueScanCount"]) == (5, 4)
     analytics = link["analytics"]
     assert (analytics["total"], analytics["unique"]) == (5, 3)
     assert analytics["series"] == [
@@ -110,14 +123,21 @@ async def test_analytics_totals_series_and_breakdowns(app, gql, key) -> None:
         {"bucket": "2026-03-04T00:00:00+00:00", "scans": 2, "unique": 1},
     ]
     assert analytics["byCountry"] == [{"key": "unknown", "count": 3}, {"key": "DE", "count": 2}]
-    assert analytics["byDevice"] == [
-        {"key": "mobile", "count": 3},
-        {"key": "bot", "count": 1},
-        {"key": "desktop", "count": 1},
-    ]
-    assert {"key": "iOS", "count": 3} in analytics["byOs"]
+    assert analytics["byDevice"] == [{"key": "mobile", "count": 4}, {"key": "desktop", "count": 1}]
+    assert {"key": "iOS", "count": 4} in analytics["byOs"]
     assert {"key": "Chrome", "count": 1} in analytics["byBrowser"]
     assert analytics["byReferrer"] == [{"key": "direct", "count": 4}, {"key": "t.co", "count": 1}]
+    assert analytics["bySource"] == [{"key": "LINK", "count": 4}, {"key": "QR", "count": 1}]
+    assert analytics["byLanguage"] == [{"key": "unknown", "count": 4}, {"key": "de", "count": 1}]
+    assert analytics["byOutcome"] == [
+        {"key": "destination", "count": 4},
+        {"key": "gone", "count": 1},
+    ]
+    assert analytics["byVariant"] == []
+    bots = link["withBots"]
+    assert (bots["total"], bots["unique"]) == (6, 3)  # uniques are human either way
+    assert {"key": "bot", "count": 1} in bots["byDevice"]
+    assert [point["scans"] for point in bots["series"]] == [3, 0, 3]
 
 
 @pytest.mark.parametrize(

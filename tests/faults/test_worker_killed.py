@@ -37,6 +37,7 @@ from app.domain.scans.models import Scan
 from app.domain.scans.stream import decode, unpack
 from app.graphql.relay import to_global_id
 from app.settings import Settings
+from tests.rollups import assert_rollups_match_scans
 from workers import constants
 
 # The in-progress key of a dead worker's job then lasts 15 + 5 (BULK_JOB_TIMEOUT_SLACK) + 10 s,
@@ -225,9 +226,9 @@ async def locked(database_url: str, table: str) -> AsyncIterator[asyncpg.Connect
         await connection.close()
 
 
-# A worker reads a batch of stream entries, stores its scans (INSERT ... ON CONFLICT DO NOTHING
-# and the link counters, one transaction), asks which workspaces have a scan webhook, publishes,
-# and only then acknowledges. Locking `scan` stops it before its commit; locking `webhook` stops
+# A worker reads a batch of stream entries, stores its scans (INSERT ... ON CONFLICT DO NOTHING,
+# the link counters and the rollups, one transaction), asks which workspaces have a scan
+# webhook, publishes, and only then acknowledges. Locking `scan` stops it before its commit; locking `webhook` stops
 # it after its commit and before the acknowledgement, so the new worker stores those scans again.
 @pytest.mark.timeout(90)
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
@@ -316,3 +317,4 @@ async def test_scans_read_by_a_killed_worker_are_stored_once_by_a_new_worker(
     by_link = {link.slug: link for link in await Link.all()}
     assert [by_link[slug].scan_count for slug in links] == [RECORDED // 2, RECORDED // 2]
     assert [by_link[slug].unique_scan_count for slug in links] == [1, 1]  # one phone
+    await assert_rollups_match_scans()  # and every rollup counted each scan once

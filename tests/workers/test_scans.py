@@ -13,6 +13,7 @@ from app.domain.scans.models import Scan
 from app.domain.scans.stream import encode, pack
 from app.domain.workspaces.services import ensure_workspace
 from app.events import Event
+from tests.rollups import assert_rollups_match_scans
 from workers import constants
 from workers.scans import ensure_group, ingest_once, stream_key
 
@@ -58,7 +59,9 @@ async def test_scans_are_stored_enriched_and_counted(app, client, gql, key) -> N
     assert scans[0].visitor_hash == scans[1].visitor_hash
     assert scans[2].is_bot and scans[3].is_bot  # a crawler, and a HEAD
     stored = await Link.get(slug=link["slug"])
-    assert (stored.scan_count, stored.unique_scan_count) == (4, 1)
+    # scanCount is human scans; the crawler and the HEAD are bots.
+    assert (stored.scan_count, stored.unique_scan_count, stored.bot_scan_count) == (2, 1, 2)
+    await assert_rollups_match_scans()
 
 
 async def test_the_stream_is_empty_after_ingestion(app, client, gql, key) -> None:
@@ -85,6 +88,7 @@ async def test_a_replayed_entry_is_stored_and_counted_once(app, client, gql, key
     assert await Scan.all().count() == 1
     stored = await Link.get(slug=link["slug"])
     assert (stored.scan_count, stored.unique_scan_count) == (1, 1)
+    await assert_rollups_match_scans()  # counted once in every rollup too
 
 
 async def test_entries_of_a_crashed_consumer_are_reclaimed(app, client, gql, key) -> None:
@@ -102,7 +106,8 @@ async def test_entries_of_a_crashed_consumer_are_reclaimed(app, client, gql, key
     await asyncio.sleep(0.05)
     assert await ingest_once(services, "survivor", reclaim_idle_ms=10) == 5
     assert await Scan.all().count() == 5
-    assert (await Link.get(slug=link["slug"])).scan_count == 5
+    assert (await Link.get(slug=link["slug"])).bot_scan_count == 5  # no user agent: a script
+    await assert_rollups_match_scans()
 
 
 async def test_a_failed_batch_is_retried_by_its_consumer(app, client, gql, key) -> None:
@@ -202,4 +207,4 @@ async def test_embedded_worker_ingests_scans(settings, run_app) -> None:
             if await Scan.filter(link_id=link.id).count() == 3:
                 break
             await asyncio.sleep(0.05)
-        assert (await Link.get(id=link.id)).scan_count == 3
+        assert (await Link.get(id=link.id)).bot_scan_count == 3

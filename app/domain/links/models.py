@@ -34,9 +34,11 @@ class Link(Model):
     design: fields.ForeignKeyNullableRelation[Design] = fields.ForeignKeyField(
         "models.Design", related_name="links", null=True, on_delete=fields.SET_NULL
     )
-    # Maintained by scan ingestion, so reading them never counts rows.
+    # Maintained by scan ingestion, so reading them never counts rows. Human scans sent on to
+    # a destination (not the fallback, not a 410) and their visitor-days; bots apart.
     scan_count = fields.BigIntField(default=0)
     unique_scan_count = fields.BigIntField(default=0)
+    bot_scan_count = fields.BigIntField(default=0, db_default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -1,13 +1,17 @@
-"""A link's analytics over a time range: totals, a series, breakdowns.
+"""Analytics over a time range, for a link or a whole workspace: totals, a series, breakdowns,
+the top links. Every figure is read from the rollups (`app.domain.scans.rollups`), so a
+query costs the range's buckets times its keys, never the number of scans.
 
-Every figure is an aggregate the database computes (GROUP BY over the (link_id,
-occurred_at) index), so the cost is bounded by the range's rows in the index, never by rows
-carried to Python. Bucketing needs one expression per backend: `date_trunc` on PostgreSQL,
-`strftime` on SQLite; both truncate in UTC and weeks start on Monday (ISO 8601). Empty
-buckets are filled in here, so a chart gets a point for every hour/day/week/month.
+Series and totals come from hourly rollups: a range counts the UTC hours it overlaps.
+Breakdowns come from daily rollups: a range counts the UTC days it overlaps. Bucketing needs
+one expression per backend: `date_trunc` on PostgreSQL, `strftime` on SQLite; both truncate
+in UTC and weeks start on Monday (ISO 8601). Empty buckets are filled in here, so a chart gets
+a point for every hour/day/week/month.
 
-Uniques are distinct visitor hashes among non-bot scans. Hashes are salted per UTC day, so
-in a WEEK or MONTH bucket (and over a multi-day range) a unique is a visitor-day.
+Bots are left out unless `include_bots`. Uniques are always human visitor-days (the visitor
+hash is salted per UTC day): a unique is counted in the hour of the visitor's first scan of
+the link that day, so hours add up to days exactly, and a week's or a workspace's uniques are
+visitor-days of a link, summed.
 
 Each figure is its own query, run only when asked for: a client wanting the total pays for
 the total.
@@ -22,33 +26,30 @@ from typing import Any
 from tortoise import connections
 
 from app.domain.errors import InvalidInput
-from app.domain.scans.services import dialect, placeholders
+from app.domain.scans.services import dialect
 
 INTERVALS = ("HOUR", "DAY", "WEEK", "MONTH")
+SOURCES = ("QR", "LINK")
 DEFAULT_RANGE = timedelta(days=30)
 # A chart with more points than this is unreadable, and the range could be narrowed.
 MAX_BUCKETS = 1000
 # Breakdowns list the most frequent keys; the long tail of referrers is not a chart.
 BREAKDOWN_LIMIT = 20
-DIMENSIONS = {
-    "country": "country",
-    "device": "device_type",
-    "os": "os",
-    "browser": "browser",
-    "referrer": "referrer",
-}
+MAX_TOP_LINKS = 100
+# A filter naming more links than this is better written as a tag.
+MAX_FILTER_LINKS = 1000
+DIMENSIONS = ("country", "device", "os", "browser", "referrer", "language", "outcome", "variant")
 # What a missing value is called in a breakdown.
 UNKNOWN = {"referrer": "direct"}
 
-_POSTGRES_BUCKET = "date_trunc('{unit}', occurred_at AT TIME ZONE 'UTC')"
+_POSTGRES_BUCKET = "date_trunc('{unit}', hour AT TIME ZONE 'UTC')"
 _SQLITE_BUCKET = {
-    "HOUR": "strftime('%Y-%m-%d %H:00:00', occurred_at)",
-    "DAY": "strftime('%Y-%m-%d 00:00:00', occurred_at)",
+    "HOUR": "strftime('%Y-%m-%d %H:00:00', hour)",
+    "DAY": "strftime('%Y-%m-%d 00:00:00', hour)",
     # 'weekday 0' moves to the coming Sunday (or stays on one); six days back is its Monday.
-    "WEEK": "strftime('%Y-%m-%d 00:00:00', occurred_at, 'weekday 0', '-6 days')",
-    "MONTH": "strftime('%Y-%m-01 00:00:00', occurred_at)",
+    "WEEK": "strftime('%Y-%m-%d 00:00:00', hour, 'weekday 0', '-6 days')",
+    "MONTH": "strftime('%Y-%m-01 00:00:00', hour)",
 }
-_UNIQUE = "COUNT(DISTINCT CASE WHEN is_bot THEN NULL ELSE visitor_hash END)"
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,27 @@ class Point:
 class Count:
     key: str
     count: int
+
+
+@dataclass(frozen=True)
+class LinkCount:
+    link_id: int
+    scans: int
+    unique: int
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Which of a workspace's links count: all of them when every field is empty."""
+
+    tag: str | None = None
+    link_ids: tuple[int, ...] | None = None
+    source: str | None = None  # QR | LINK
+    search: str | None = None
+
+    @property
+    def narrows_links(self) -> bool:
+        return bool(self.tag or self.search) or self.link_ids is not None
 
 
 def floor(moment: datetime, interval: str) -> datetime:
@@ -107,14 +129,18 @@ def _utc(moment: datetime) -> datetime:
 
 
 @dataclass
-class LinkAnalytics:
-    """The analytics of one of a workspace's links over [start, end)."""
+class Analytics:
+    """The figures of a link (`link_id`) or of a workspace's links (`filter`) over
+    [start, end)."""
 
     workspace_id: int
-    link_id: int | None  # None: an unsaved (dry-run) link, which has no scans
+    link_id: int | None  # a link's own; None: the workspace's (narrowed by `filter`)
     start: datetime
     end: datetime
     interval: str
+    include_bots: bool = False
+    filter: Filter = field(default_factory=Filter)
+    empty: bool = False  # an unsaved (dry-run) link, which has no scans
     _totals: tuple[int, int] | None = field(default=None, repr=False)
 
     @classmethod
@@ -125,35 +151,102 @@ class LinkAnalytics:
         start: datetime | None,
         end: datetime | None,
         interval: str = "DAY",
+        *,
+        include_bots: bool = False,
+        filter: Filter | None = None,
+        empty: bool = False,
         now: datetime | None = None,
-    ) -> LinkAnalytics:
+    ) -> Analytics:
         if interval not in INTERVALS:
             raise InvalidInput.one("INVALID_INTERVAL", "Unknown interval.", ("interval",))
         end = _utc(end) if end else (now or datetime.now(UTC))
         start = _utc(start) if start else end - DEFAULT_RANGE
         if start >= end:
             raise InvalidInput.one("INVALID_RANGE", "`from` must be before `to`.", ("from",))
+        filter = filter or Filter()
+        if filter.source is not None and filter.source not in SOURCES:
+            raise InvalidInput.one("INVALID_SOURCE", "Unknown source.", ("filter", "source"))
+        if filter.link_ids is not None and len(filter.link_ids) > MAX_FILTER_LINKS:
+            raise InvalidInput.one(
+                "TOO_MANY_LINKS",
+                f"At most {MAX_FILTER_LINKS} link ids: use a tag for more.",
+                ("filter", "linkIds"),
+            )
         buckets(start, end, interval)  # refuses an unreasonable range before any query
-        return cls(workspace_id, link_id, start, end, interval)
+        return cls(workspace_id, link_id, start, end, interval, include_bots, filter, empty)
 
-    async def _query(self, select: str, tail: str = "") -> list[dict[str, Any]]:
-        if self.link_id is None:
+    @property
+    def _nothing(self) -> bool:
+        return self.empty or (self.filter.link_ids is not None and not self.filter.link_ids)
+
+    def _where(self, grain: str) -> tuple[str, str, list[Any]]:
+        """(table, condition, values) selecting this query's rollup rows of `grain`."""
+        postgres = dialect() == "postgres"
+        values: list[Any] = []
+
+        def mark(value: Any) -> str:
+            values.append(value)
+            return f"${len(values)}" if postgres else "?"
+
+        column = "hour" if grain == "hour" else "day"
+        start: Any = floor(self.start, "HOUR")
+        end: Any = self.end
+        if grain == "day":
+            start = self.start.date()
+            end = (self.end - timedelta(microseconds=1)).date() + timedelta(days=1)
+        conditions = [
+            f"workspace_id = {mark(self.workspace_id)}",
+            f"{column} >= {mark(start)}",
+            f"{column} < {mark(end)}",
+        ]
+        table = f"workspace_{grain}"
+        if self.link_id is not None:
+            table = f"link_{grain}"
+            conditions.append(f"link_id = {mark(self.link_id)}")
+        elif self.filter.narrows_links:
+            table = f"link_{grain}"
+            conditions.append(f"link_id IN ({self._links(mark, postgres)})")
+        if self.filter.source is not None:
+            conditions.append(f"source = {mark(self.filter.source)}")
+        return table, " AND ".join(conditions), values
+
+    def _links(self, mark: Any, postgres: bool) -> str:
+        find = "strpos({}, {}) > 0" if postgres else "instr({}, {}) > 0"
+        conditions = [f"workspace_id = {mark(self.workspace_id)}"]
+        if self.filter.tag:
+            conditions.append(find.format("tag_index", mark(f"|{self.filter.tag}|")))
+        if self.filter.search:
+            term = self.filter.search.lower()
+            conditions.append(
+                "("
+                + " OR ".join(
+                    find.format(f"lower({column})", mark(term))
+                    for column in ("slug", "COALESCE(title, '')", "destination")
+                )
+                + ")"
+            )
+        if self.filter.link_ids is not None:
+            conditions.append(f"id IN ({', '.join(mark(pk) for pk in self.filter.link_ids)})")
+        return f"SELECT id FROM link WHERE {' AND '.join(conditions)}"
+
+    def _scans(self) -> str:
+        return "scans + bots" if self.include_bots else "scans"
+
+    async def _query(self, grain: str, select: str, tail: str = "") -> list[dict[str, Any]]:
+        if self._nothing:
             return []
+        table, where, values = self._where(grain)
         db = connections.get("default")
-        workspace, link, start, end = placeholders(db, 4)
-        sql = (
-            f"SELECT {select} FROM scan WHERE workspace_id = {workspace} AND link_id = {link} "
-            f"AND occurred_at >= {start} AND occurred_at < {end} {tail}"
+        return await db.execute_query_dict(
+            f"SELECT {select} FROM {table} WHERE {where} {tail}", values
         )
-        values = [self.workspace_id, self.link_id, self.start, self.end]
-        return await db.execute_query_dict(sql, values)
 
     async def totals(self) -> tuple[int, int]:
         """(scans, uniques) over the range."""
         if self._totals is None:
-            rows = await self._query(f"COUNT(*) AS scans, {_UNIQUE} AS uniq")
-            row = rows[0] if rows else {"scans": 0, "uniq": 0}
-            self._totals = (int(row["scans"]), int(row["uniq"] or 0))
+            rows = await self._query("hour", f"SUM({self._scans()}) AS scans, SUM(uniques) AS uniq")
+            row = rows[0] if rows else {}
+            self._totals = (int(row.get("scans") or 0), int(row.get("uniq") or 0))
         return self._totals
 
     async def series(self) -> list[Point]:
@@ -162,7 +255,9 @@ class LinkAnalytics:
         else:
             bucket = _SQLITE_BUCKET[self.interval]
         rows = await self._query(
-            f"{bucket} AS bucket, COUNT(*) AS scans, {_UNIQUE} AS uniq", "GROUP BY 1"
+            "hour",
+            f"{bucket} AS bucket, SUM({self._scans()}) AS scans, SUM(uniques) AS uniq",
+            "GROUP BY 1",
         )
         found = {_as_instant(row["bucket"]): row for row in rows}
         return [
@@ -173,14 +268,40 @@ class LinkAnalytics:
         ]
 
     async def breakdown(self, dimension: str) -> list[Count]:
-        column = DIMENSIONS[dimension]
+        if dimension == "source":
+            rows = await self._query(
+                "hour",
+                f"source AS key, SUM({self._scans()}) AS n",
+                f"GROUP BY source HAVING SUM({self._scans()}) > 0 ORDER BY n DESC, key",
+            )
+            return [Count(row["key"], int(row["n"])) for row in rows]
+        assert dimension in DIMENSIONS
         rows = await self._query(
-            f"{column} AS key, COUNT(*) AS n",
-            f"GROUP BY {column} ORDER BY n DESC, key LIMIT {BREAKDOWN_LIMIT}",
+            "day",
+            f"value AS key, SUM({self._scans()}) AS n",
+            f"AND dimension = '{dimension}' GROUP BY value HAVING SUM({self._scans()}) > 0 "
+            f"ORDER BY n DESC, key LIMIT {BREAKDOWN_LIMIT}",
         )
         unknown = UNKNOWN.get(dimension, "unknown")
+        return [Count(row["key"] or unknown, int(row["n"])) for row in rows]
+
+    async def top_links(self, first: int) -> list[LinkCount]:
+        """The links with the most scans over the range, most first."""
+        if self.link_id is not None or self._nothing or first <= 0:
+            return []
+        table, where, values = self._where("hour")
+        if table.startswith("workspace_"):
+            table = "link_hour"
+        scans = f"SUM({self._scans()})"
+        db = connections.get("default")
+        rows = await db.execute_query_dict(
+            f"SELECT link_id, {scans} AS scans, SUM(uniques) AS uniq FROM {table} "
+            f"WHERE {where} GROUP BY link_id HAVING {scans} > 0 "
+            f"ORDER BY scans DESC, link_id LIMIT {min(first, MAX_TOP_LINKS)}",
+            values,
+        )
         return [
-            Count(row["key"] if row["key"] is not None else unknown, int(row["n"])) for row in rows
+            LinkCount(int(row["link_id"]), int(row["scans"]), int(row["uniq"] or 0)) for row in rows
         ]
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from app.domain.errors import InvalidInput
 from app.domain.links.models import Link
-from app.domain.scans.analytics import LinkAnalytics
+from app.domain.scans.analytics import Analytics
 from app.rendering.chart import ChartPoint, chart_svg
 from app.security.signed_urls import signed_query
 
@@ -62,7 +62,7 @@ def signed_chart_url(
 ) -> str:
     """A URL of the chart, valid for CHART_URL_TTL; refuses (InvalidInput) a range that
     analytics would refuse, so a bad URL is never handed out."""
-    query = LinkAnalytics.of(workspace_id, link_id, start, end, interval)
+    query = Analytics.of(workspace_id, link_id, start, end, interval)
     request = ChartRequest(link_id, query.start, query.end, query.interval)
     path = chart_path(link_id, fmt)
     query_string = signed_query(secret, path, request.params(), int(now) + CHART_URL_TTL)
@@ -74,8 +74,6 @@ async def link_chart_svg(request: ChartRequest) -> str | None:
     link = await Link.get_or_none(id=request.link_id)
     if link is None:
         return None
-    query = LinkAnalytics.of(
-        link.workspace_id, link.id, request.start, request.end, request.interval
-    )
+    query = Analytics.of(link.workspace_id, link.id, request.start, request.end, request.interval)
     points = [ChartPoint(p.bucket, p.scans, p.unique) for p in await query.series()]
     return chart_svg(points, request.interval, f"Scans of /{link.slug}")

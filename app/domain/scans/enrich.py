@@ -92,6 +92,8 @@ class RawScan:
     country_header_value: str | None = None
     method: str = "GET"
     event_id: str | None = None
+    outcome: str = "destination"  # see Scan.outcome
+    variant: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +111,14 @@ class EnrichedScan:
     language: str | None
     visitor_hash: str
     event_id: str | None = None
+    outcome: str = "destination"
+    variant: str | None = None
+
+    @property
+    def served(self) -> bool:
+        """Sent on to the link's destination (or a rule's, or a variant's): what scanCount
+        and a scan limit count. A fallback or a 410 is a visit, not a served scan."""
+        return self.outcome not in ("fallback", "gone")
 
 
 def enrich(raw: RawScan, *, geoip: GeoIPReader | None = None, secret: bytes) -> EnrichedScan:
@@ -133,6 +143,8 @@ def enrich(raw: RawScan, *, geoip: GeoIPReader | None = None, secret: bytes) -> 
         language=language,
         visitor_hash=visitor_hash(daily_salt(secret, occurred_at.date()), raw.ip or "", user_agent),
         event_id=raw.event_id,
+        outcome=raw.outcome,
+        variant=raw.variant,
     )
 
 

@@ -8,19 +8,18 @@ store of daily-salted hashes can count, and the same number the analytics report
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, time
 from typing import Any
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from app.domain.links.models import Link
 from app.domain.owned import owned
+from app.domain.scans import rollups
 from app.domain.scans.enrich import EnrichedScan
 from app.domain.scans.models import Scan
 
@@ -36,6 +35,8 @@ COLUMNS = (
     "browser",
     "referrer",
     "language",
+    "outcome",
+    "variant",
     "is_bot",
     "visitor_hash",
 )
@@ -69,12 +70,15 @@ def scan_event(scan_id: int, scan: EnrichedScan, workspace_id: int) -> dict[str,
         "browser": scan.browser,
         "referrer": scan.referrer_host,
         "language": scan.language,
+        "outcome": scan.outcome,
+        "variant": scan.variant,
         "is_bot": scan.is_bot,
     }
 
 
 async def store_scans(scans: Sequence[EnrichedScan]) -> list[dict[str, Any]]:
-    """Insert the scans not stored yet and count them on their links, in one transaction.
+    """Insert the scans not stored yet and count them (links' counters and rollups), in one
+    transaction.
 
     Returns the newly stored scans (as `scan_event` dicts); an event id already in the
     table, or a scan of a link deleted since, is skipped. Safe to call twice with the same
@@ -95,7 +99,7 @@ async def store_scans(scans: Sequence[EnrichedScan]) -> list[dict[str, Any]]:
     async with in_transaction() as db:
         inserted = await _insert(db, batch, owners)
         if inserted:
-            await _count(db, [scan for _, scan in inserted])
+            await _count(db, [scan for _, scan in inserted], owners)
     return [scan_event(scan_id, scan, owners[scan.link_id]) for scan_id, scan in inserted]
 
 
@@ -129,6 +133,8 @@ async def _insert(
                 scan.browser,
                 scan.referrer_host,
                 scan.language,
+                scan.outcome,
+                scan.variant,
                 scan.is_bot,
                 scan.visitor_hash,
             )
@@ -144,13 +150,13 @@ async def _insert(
     return [(int(row["id"]), by_event[row["event_id"]]) for row in returned]
 
 
-async def _count(db: BaseDBAsyncClient, stored: list[EnrichedScan]) -> None:
-    totals = Counter(scan.link_id for scan in stored)
-    visitors = {(scan.link_id, scan.visitor_hash) for scan in stored if not scan.is_bot}
-    uniques: Counter[int] = Counter()
+async def _count(db: BaseDBAsyncClient, stored: list[EnrichedScan], owners: dict[int, int]) -> None:
+    candidates = [scan for scan in stored if scan.served and not scan.is_bot]
+    visitors = {(scan.link_id, scan.visitor_hash) for scan in candidates}
+    new_visitors: set[tuple[int, str]] = set()
     if visitors:
         # Hashes change every day, so an earlier sighting can only be from the same day.
-        since = datetime.combine(min(s.occurred_at for s in stored).date(), time(), UTC)
+        since = datetime.combine(min(s.occurred_at for s in candidates).date(), time(), UTC)
         stored_ids = {scan.event_id for scan in stored}
         seen = await (
             Scan.filter(
@@ -160,20 +166,21 @@ async def _count(db: BaseDBAsyncClient, stored: list[EnrichedScan]) -> None:
                 occurred_at__gte=since,
             )
             .exclude(event_id__in=stored_ids)
+            .exclude(outcome__in=("fallback", "gone"))
             .using_db(db)
             .distinct()
             .values_list("link_id", "visitor_hash")
         )
-        uniques.update(link for link, _ in visitors - set(seen))
-    for link_id, count in totals.items():
-        await (
-            Link.filter(id=link_id)
-            .using_db(db)
-            .update(
-                scan_count=F("scan_count") + count,
-                unique_scan_count=F("unique_scan_count") + uniques[link_id],
-            )
-        )
+        new_visitors = visitors - set(seen)
+    # The first of a new visitor's scans in the batch is the unique one (by time).
+    first: set[str | None] = set()
+    for scan in sorted(candidates, key=lambda s: s.occurred_at):
+        pair = (scan.link_id, scan.visitor_hash)
+        if pair in new_visitors:
+            new_visitors.discard(pair)
+            first.add(scan.event_id)
+    batch = rollups.tally(stored, owners, lambda scan: scan.event_id in first)
+    await rollups.apply(db, batch, owners)
 
 
 # -- reads ------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from app.domain.scans.enrich import RawScan
 
 # Longer values are garbage or attacks; clipping bounds what one request can put in Redis.
 MAX_FIELD = 1024
+MAX_VARIANT = 16  # Scan.variant's width
 
 
 def new_event_id() -> str:
@@ -39,8 +40,12 @@ def capture(
     accept_language: str | None,
     country: str | None,
     now: float | None = None,
+    outcome: str | None = None,
+    variant: str | None = None,
 ) -> dict[str, str]:
-    """The stream entry of one scan, minted on the request path (no parsing happens here)."""
+    """The stream entry of one scan, minted on the request path (no parsing happens here).
+
+    `outcome` is left out for the common case, the link's own destination."""
     entry = {
         "e": new_event_id(),
         "l": str(link_id),
@@ -55,6 +60,8 @@ def capture(
         ("r", referrer),
         ("al", accept_language),
         ("c", country),
+        ("o", outcome),
+        ("v", variant),
     ):
         if value:
             entry[name] = value[:MAX_FIELD]
@@ -99,7 +106,20 @@ def raw_scan(entry: Mapping[str, str]) -> RawScan:
         country_header_value=entry.get("c"),
         method=entry.get("m", "GET"),
         event_id=_event_id(entry["e"]),
+        outcome=_outcome(entry.get("o")),
+        variant=entry["v"][:MAX_VARIANT] if entry.get("v") else None,
     )
+
+
+def _outcome(value: str | None) -> str:
+    if value is None or value == "destination":
+        return "destination"
+    if value in ("fallback", "gone"):
+        return value
+    rule, _, number = value.partition(" ")
+    if rule == "rule" and number.isdigit() and 0 < len(number) <= 4:
+        return value
+    raise ValueError("bad outcome")
 
 
 def _event_id(value: str) -> str:

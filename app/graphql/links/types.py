@@ -81,8 +81,18 @@ class Link(Node):
     redirect_type: int
     forward_query: bool
     password_protected: bool
-    scan_count: int
-    unique_scan_count: int
+    scan_count: int = strawberry.field(
+        description="Human scans sent on to the link's destination (or a rule's); bots are in "
+        "botScanCount, and visits that got the fallback or a 410 only in analytics."
+    )
+    unique_scan_count: int = strawberry.field(
+        description="Of scanCount, the unique visitors: visitor-days (the hash is salted per "
+        "UTC day), summed."
+    )
+    bot_scan_count: int = strawberry.field(
+        description="Scans by crawlers, link unfurlers and HEAD requests: recorded, flagged "
+        "and counted here, never in scanCount or (unless includeBots) in analytics."
+    )
     created_at: datetime | None
     updated_at: datetime | None
     pk: strawberry.Private[int | None]
@@ -99,8 +109,9 @@ class Link(Node):
         from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
         to: datetime | None = None,
         interval: Interval = Interval.DAY,
+        include_bots: bool = False,
     ) -> LinkAnalytics:
-        return scans.link_analytics(info, self.pk, from_, to, interval)
+        return scans.link_analytics(info, self.pk, from_, to, interval, include_bots)
 
     @strawberry.field(
         extensions=requires("analytics:read"),
@@ -156,6 +167,7 @@ class Link(Node):
             password_protected=link.password_hash is not None,
             scan_count=link.scan_count,
             unique_scan_count=link.unique_scan_count,
+            bot_scan_count=link.bot_scan_count,
             created_at=link.created_at,
             updated_at=link.updated_at,
             design_pk=link.design_id,

@@ -12,11 +12,18 @@ from graphql import GraphQLError
 from app.domain.errors import DomainError, NotFound
 from app.domain.pagination import paginate
 from app.domain.scans import charts, services
-from app.domain.scans.analytics import LinkAnalytics as AnalyticsQuery
+from app.domain.scans.analytics import Analytics, Filter
 from app.graphql.context import Info
 from app.graphql.permissions import requires
 from app.graphql.relay import Connection, Node, after_pk, pk_of
-from app.graphql.scans.types import ChartFormat, Interval, LinkAnalytics, Scan
+from app.graphql.scans.types import (
+    AnalyticsFilter,
+    ChartFormat,
+    Interval,
+    LinkAnalytics,
+    Scan,
+    WorkspaceAnalytics,
+)
 
 
 def link_analytics(
@@ -25,9 +32,18 @@ def link_analytics(
     start: datetime | None,
     end: datetime | None,
     interval: Interval,
+    include_bots: bool,
 ) -> LinkAnalytics:
     try:
-        query = AnalyticsQuery.of(info.context.workspace_id, link_pk, start, end, interval.value)
+        query = Analytics.of(
+            info.context.workspace_id,
+            link_pk if link_pk is not None else -1,
+            start,
+            end,
+            interval.value,
+            include_bots=include_bots,
+            empty=link_pk is None,
+        )
     except DomainError as error:
         raise GraphQLError(str(error), extensions={"code": "BAD_USER_INPUT"}) from None
     return LinkAnalytics(query=query)
@@ -51,6 +67,40 @@ def chart_url(
         )  # fmt: skip
     except DomainError as error:
         raise GraphQLError(str(error), extensions={"code": "BAD_USER_INPUT"}) from None
+
+
+def workspace_analytics(
+    info: Info,
+    start: datetime | None,
+    end: datetime | None,
+    interval: Interval,
+    filter: AnalyticsFilter | None,
+    include_bots: bool,
+) -> WorkspaceAnalytics:
+    narrowed = Filter()
+    if filter is not None:
+        narrowed = Filter(
+            tag=filter.tag,
+            # A malformed or foreign id is a link without scans.
+            link_ids=tuple(pk_of(gid, "Link") or -1 for gid in filter.link_ids)
+            if filter.link_ids is not None
+            else None,
+            source=filter.source.value if filter.source is not None else None,
+            search=filter.search,
+        )
+    try:
+        query = Analytics.of(
+            info.context.workspace_id,
+            None,
+            start,
+            end,
+            interval.value,
+            include_bots=include_bots,
+            filter=narrowed,
+        )
+    except DomainError as error:
+        raise GraphQLError(str(error), extensions={"code": "BAD_USER_INPUT"}) from None
+    return WorkspaceAnalytics(query=query)
 
 
 async def link_scans(

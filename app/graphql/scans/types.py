@@ -49,6 +49,11 @@ class Scan(Node):
     os: str | None
     browser: str | None
     referrer: str | None = strawberry.field(description="The referring page's host.")
+    language: str | None = strawberry.field(description="The browser's first language.")
+    outcome: str = strawberry.field(
+        description="What the visitor was served: destination, rule N, fallback or gone."
+    )
+    variant: str | None = strawberry.field(description="The A/B variant served, if any.")
     is_bot: bool
     link_pk: strawberry.Private[int]
 
@@ -72,6 +77,9 @@ class Scan(Node):
             os=scan.os,
             browser=scan.browser,
             referrer=scan.referrer,
+            language=scan.language,
+            outcome=scan.outcome,
+            variant=scan.variant,
             is_bot=scan.is_bot,
             link_pk=scan.link_id,
         )
@@ -88,6 +96,9 @@ class Scan(Node):
             os=data.get("os"),
             browser=data.get("browser"),
             referrer=data.get("referrer"),
+            language=data.get("language"),
+            outcome=data.get("outcome") or "destination",
+            variant=data.get("variant"),
             is_bot=bool(data.get("is_bot")),
             link_pk=int(data["link_id"]),
         )
@@ -110,9 +121,14 @@ def _breakdown(rows: list[analytics.Count]) -> list[Breakdown]:
     return [Breakdown(key=row.key, count=row.count) for row in rows]
 
 
-@strawberry.type(description="A link's scans over a range: [from, to), bucketed in UTC.")
-class LinkAnalytics:
-    query: strawberry.Private[analytics.LinkAnalytics]
+BOTS_NOTE = "Bots are left out unless includeBots."
+
+
+@strawberry.type
+class Figures:
+    """What link and workspace analytics share."""
+
+    query: strawberry.Private[analytics.Analytics]
 
     @strawberry.field(name="from")
     def from_(self) -> datetime:
@@ -122,20 +138,26 @@ class LinkAnalytics:
     def to(self) -> datetime:
         return self.query.end
 
-    @strawberry.field
+    @strawberry.field(description="Scans in the UTC hours the range overlaps. " + BOTS_NOTE)
     async def total(self) -> int:
         return (await self.query.totals())[0]
 
-    @strawberry.field(description="Distinct visitors, bots excluded (visitor-days over days).")
+    @strawberry.field(
+        description="Unique visitors, bots never included: visitor-days of a link (the "
+        "visitor hash is salted per UTC day), summed over days and links."
+    )
     async def unique(self) -> int:
         return (await self.query.totals())[1]
 
-    @strawberry.field
+    @strawberry.field(
+        description="A point per bucket. A bucket's unique counts each visitor-day in the "
+        "hour of its first scan of the link that day, so hours add up to days exactly."
+    )
     async def series(self) -> list[SeriesPoint]:
         points = await self.query.series()
         return [SeriesPoint(bucket=p.bucket, scans=p.scans, unique=p.unique) for p in points]
 
-    @strawberry.field
+    @strawberry.field(description="By country (UTC days the range overlaps).")
     async def by_country(self) -> list[Breakdown]:
         return _breakdown(await self.query.breakdown("country"))
 
@@ -151,6 +173,68 @@ class LinkAnalytics:
     async def by_browser(self) -> list[Breakdown]:
         return _breakdown(await self.query.breakdown("browser"))
 
-    @strawberry.field
+    @strawberry.field(description="By the referring page's host; none is `direct`.")
     async def by_referrer(self) -> list[Breakdown]:
         return _breakdown(await self.query.breakdown("referrer"))
+
+    @strawberry.field(description="QR (a scan of a printed code) or LINK (a click).")
+    async def by_source(self) -> list[Breakdown]:
+        return _breakdown(await self.query.breakdown("source"))
+
+    @strawberry.field(description="By the browser's first Accept-Language, e.g. `de`.")
+    async def by_language(self) -> list[Breakdown]:
+        return _breakdown(await self.query.breakdown("language"))
+
+    @strawberry.field(
+        description="What visitors were served: `destination`, `rule N` (the Nth rule "
+        "matched), `fallback` (the link was scheduled, expired or exhausted) or `gone` (a 410)."
+    )
+    async def by_outcome(self) -> list[Breakdown]:
+        return _breakdown(await self.query.breakdown("outcome"))
+
+
+@strawberry.type(
+    description="A link's scans over a range [from, to), bucketed in UTC, read from rollups: "
+    "series and totals count the UTC hours the range overlaps, breakdowns the UTC days."
+)
+class LinkAnalytics(Figures):
+    @strawberry.field(description="By A/B variant; empty for a link without variants.")
+    async def by_variant(self) -> list[Breakdown]:
+        return _breakdown(await self.query.breakdown("variant"))
+
+
+@strawberry.type
+class LinkScans:
+    link_pk: strawberry.Private[int]
+    scans: int
+    unique: int
+
+    @strawberry.field
+    async def link(
+        self, info: Info
+    ) -> Annotated[Link, strawberry.lazy("app.graphql.links.types")] | None:
+        from app.graphql.links.schema import link_type
+
+        model = await rows_by_pk(info, LinkModel).load(self.link_pk)
+        return link_type(info, model) if model else None
+
+
+@strawberry.type(
+    description="The scans of a workspace's links over a range [from, to), from rollups; "
+    "a deleted link's scans stay in the unfiltered figures."
+)
+class WorkspaceAnalytics(Figures):
+    @strawberry.field(description="The links with the most scans in the range (at most 100).")
+    async def top_links(self, first: int = 10) -> list[LinkScans]:
+        rows = await self.query.top_links(first)
+        return [LinkScans(link_pk=r.link_id, scans=r.scans, unique=r.unique) for r in rows]
+
+
+@strawberry.input
+class AnalyticsFilter:
+    tag: str | None = None
+    link_ids: list[strawberry.ID] | None = None
+    source: ScanSource | None = None
+    search: str | None = strawberry.field(
+        default=None, description="Links whose slug, title or destination contains this."
+    )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -21,6 +22,8 @@ from app.graphql.relay import (
     to_global_id,
     user_errors,
 )
+from app.graphql.scans import schema as scans
+from app.graphql.scans.types import AnalyticsFilter, Interval, WorkspaceAnalytics
 from app.security import keys
 
 
@@ -46,6 +49,19 @@ class Workspace(Node):
     id: strawberry.ID
     name: str
     model: strawberry.Private[WorkspaceModel]
+
+    @strawberry.field(extensions=requires("analytics:read"))
+    def analytics(
+        self,
+        info: Info,
+        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        to: datetime | None = None,
+        interval: Interval = Interval.DAY,
+        filter: AnalyticsFilter | None = None,
+        include_bots: bool = False,
+    ) -> WorkspaceAnalytics:
+        """Every link's scans together (or those the filter picks), from rollups."""
+        return scans.workspace_analytics(info, from_, to, interval, filter, include_bots)
 
     @classmethod
     def from_model(cls, workspace: WorkspaceModel) -> Workspace:
