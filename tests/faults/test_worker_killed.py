@@ -228,8 +228,9 @@ async def locked(database_url: str, table: str) -> AsyncIterator[asyncpg.Connect
 
 # A worker reads a batch of stream entries, stores its scans (INSERT ... ON CONFLICT DO NOTHING,
 # the link counters and the rollups, one transaction), asks which workspaces have a scan
-# webhook, publishes, and only then acknowledges. Locking `scan` stops it before its commit; locking `webhook` stops
-# it after its commit and before the acknowledgement, so the new worker stores those scans again.
+# webhook, publishes, and only then acknowledges. Locking `scan` stops it before its commit;
+# locking `webhook` stops it after its commit and before the acknowledgement, so the new worker
+# stores those scans again.
 @pytest.mark.timeout(90)
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 @pytest.mark.parametrize(
