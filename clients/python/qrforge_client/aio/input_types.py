@@ -1,0 +1,173 @@
+from datetime import datetime
+from typing import Any, Optional
+
+from pydantic import Field
+
+from .base_model import BaseModel
+from .enums import (
+    ErrorCorrection,
+    FinderShape,
+    GradientType,
+    ImageFormat,
+    LabelTemplate,
+    LinkStatus,
+    ModuleShape,
+    QrCodeKind,
+    QrDataType,
+    RuleConditionType,
+    WebhookEvent,
+)
+
+
+class BulkCreateQrCodesInput(BaseModel):
+    items: list["CreateQrCodeInput"]
+    "1 to 10,000 codes."
+    format: ImageFormat = ImageFormat.PNG
+    size: int = 512
+    idempotency_key: Optional[str] = Field(alias="idempotencyKey", default=None)
+    sheet: Optional["LabelSheetInput"] = None
+
+
+class CreateLinkInput(BaseModel):
+    slug: Optional[str] = None
+    title: Optional[str] = None
+    tags: Optional[list[str]] = None
+    metadata: Optional[Any] = None
+    fallback_destination: Optional[str] = Field(
+        alias="fallbackDestination", default=None
+    )
+    enabled: Optional[bool] = None
+    scan_limit: Optional[int] = Field(alias="scanLimit", default=None)
+    not_before: Optional[datetime] = Field(alias="notBefore", default=None)
+    not_after: Optional[datetime] = Field(alias="notAfter", default=None)
+    rules: Optional[list["RedirectRuleInput"]] = None
+    redirect_type: Optional[int] = Field(alias="redirectType", default=None)
+    forward_query: Optional[bool] = Field(alias="forwardQuery", default=None)
+    password: Optional[str] = None
+    design_id: Optional[str] = Field(alias="designId", default=None)
+    destination: str
+
+
+class CreateQrCodeInput(BaseModel):
+    name: str
+    data_type: QrDataType = Field(alias="dataType")
+    data: Any
+    kind: QrCodeKind = QrCodeKind.STATIC
+    design_id: Optional[str] = Field(alias="designId", default=None)
+    style: Optional["QrStyleInput"] = None
+    link: Optional["CreateLinkInput"] = None
+    "Options of a DYNAMIC code's link; its destination is data.url."
+
+
+class CreateWebhookInput(BaseModel):
+    url: str
+    events: list[WebhookEvent]
+    description: Optional[str] = None
+
+
+class GradientStopInput(BaseModel):
+    offset: Optional[float] = None
+    color: str
+
+
+class LabelSheetInput(BaseModel):
+    """Lay the codes out on label sheets: adds sheet.pdf to the result."""
+
+    template: LabelTemplate = LabelTemplate.AVERY_5160
+    page_width_mm: Optional[float] = Field(alias="pageWidthMm", default=None)
+    "CUSTOM only."
+    page_height_mm: Optional[float] = Field(alias="pageHeightMm", default=None)
+    "CUSTOM only."
+    margin_mm: Optional[float] = Field(alias="marginMm", default=None)
+    "CUSTOM only."
+    rows: Optional[int] = None
+    "CUSTOM only."
+    columns: Optional[int] = None
+    "CUSTOM only."
+    gap_mm: Optional[float] = Field(alias="gapMm", default=None)
+    "CUSTOM only."
+    lines: Optional[list[str]] = None
+    'Up to 3 lines of text per label, such as "{name}", "{shortUrl}", "{metadata.sku}"; default ["{name}"].'
+    crop_marks: bool = Field(alias="cropMarks", default=False)
+
+
+class LinkFilter(BaseModel):
+    tag: Optional[str] = None
+    status: Optional[LinkStatus] = None
+    search: Optional[str] = None
+
+
+class QrGradientInput(BaseModel):
+    type_: GradientType = Field(alias="type", default=GradientType.LINEAR)
+    rotation: Optional[float] = None
+    stops: list["GradientStopInput"]
+
+
+class QrLogoInput(BaseModel):
+    data: Optional[str] = None
+    "A data: URI."
+    url: Optional[str] = None
+    "An https:// URL."
+    size: Optional[float] = None
+    "0..0.3 of the width."
+    hide_background_modules: Optional[bool] = Field(
+        alias="hideBackgroundModules", default=None
+    )
+
+
+class QrStyleInput(BaseModel):
+    """Every field is optional; what is left out takes the default."""
+
+    size: Optional[int] = None
+    margin: Optional[int] = None
+    error_correction: Optional[ErrorCorrection] = Field(
+        alias="errorCorrection", default=None
+    )
+    foreground: Optional[str] = None
+    background: Optional[str] = None
+    gradient: Optional["QrGradientInput"] = None
+    module_shape: Optional[ModuleShape] = Field(alias="moduleShape", default=None)
+    finder_shape: Optional[FinderShape] = Field(alias="finderShape", default=None)
+    finder_color: Optional[str] = Field(alias="finderColor", default=None)
+    logo: Optional["QrLogoInput"] = None
+
+
+class RedirectRuleInput(BaseModel):
+    destination: str
+    conditions: list["RuleConditionInput"]
+
+
+class RuleConditionInput(BaseModel):
+    type_: RuleConditionType = Field(alias="type")
+    value: str
+
+
+class UpdateLinkInput(BaseModel):
+    """Only the fields given change; null clears an optional field."""
+
+    slug: Optional[str] = None
+    title: Optional[str] = None
+    tags: Optional[list[str]] = None
+    metadata: Optional[Any] = None
+    fallback_destination: Optional[str] = Field(
+        alias="fallbackDestination", default=None
+    )
+    enabled: Optional[bool] = None
+    scan_limit: Optional[int] = Field(alias="scanLimit", default=None)
+    not_before: Optional[datetime] = Field(alias="notBefore", default=None)
+    not_after: Optional[datetime] = Field(alias="notAfter", default=None)
+    rules: Optional[list["RedirectRuleInput"]] = None
+    redirect_type: Optional[int] = Field(alias="redirectType", default=None)
+    forward_query: Optional[bool] = Field(alias="forwardQuery", default=None)
+    password: Optional[str] = None
+    design_id: Optional[str] = Field(alias="designId", default=None)
+    destination: Optional[str] = None
+
+
+BulkCreateQrCodesInput.model_rebuild()
+CreateLinkInput.model_rebuild()
+CreateQrCodeInput.model_rebuild()
+QrGradientInput.model_rebuild()
+QrStyleInput.model_rebuild()
+RedirectRuleInput.model_rebuild()
+UpdateLinkInput.model_rebuild()
