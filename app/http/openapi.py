@@ -22,12 +22,16 @@ from app.rendering.render import CONTENT_TYPES
 from app.rendering.style import (
     ERROR_LEVELS,
     FINDER_SHAPES,
+    FRAME_STYLES,
     GRADIENT_TYPES,
+    MAX_FRAME_TEXT,
     MAX_LOGO_FRACTION,
+    MAX_LOGO_MARGIN,
     MAX_MARGIN,
     MAX_SIZE,
     MIN_SIZE,
     MODULE_SHAPES,
+    SHAPES,
 )
 
 HEX = "([0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$"
@@ -106,6 +110,20 @@ RATE_HEADERS = {
         ("RateLimit-Reset", "Seconds until the allowance is full again."),
     )
 }  # fmt: skip
+GRADIENT = {
+    "type": "object", "additionalProperties": False, "required": ["stops"],
+    "properties": {
+        "type": {"type": "string", "enum": list(GRADIENT_TYPES)},
+        "rotation": _nullable({"type": "number", "minimum": -360, "maximum": 360}),
+        "stops": {"type": "array", "minItems": 2, "maxItems": 10, "items": {
+            "type": "object", "additionalProperties": False, "required": ["color"],
+            "properties": {
+                "offset": _nullable({"type": "number", "minimum": 0, "maximum": 1}),
+                "color": {"type": "string", "pattern": f"^#{HEX}"},
+            },
+        }},
+    },
+}  # fmt: skip
 STYLE = {
     "type": "object",
     "additionalProperties": False,
@@ -116,18 +134,19 @@ STYLE = {
         "errorCorrection": _nullable({"type": "string", "enum": list(ERROR_LEVELS)}),
         "foreground": _nullable({"type": "string", "pattern": f"^#{HEX}"}),
         "background": _nullable({"type": "string", "pattern": f"^#{HEX}"}),
-        "gradient": _nullable({
-            "type": "object", "additionalProperties": False, "required": ["stops"],
+        "gradient": _nullable(GRADIENT),
+        "backgroundGradient": _nullable(GRADIENT),
+        "shape": _nullable({"type": "string", "enum": list(SHAPES)}),
+        "innerFinderShape": _nullable({"type": "string", "enum": list(FINDER_SHAPES)}),
+        "innerFinderColor": _nullable({"type": "string", "pattern": f"^#{HEX}"}),
+        "frame": _nullable({
+            "type": "object", "additionalProperties": False,
+            "description": "A border with a call to action; every field is optional.",
             "properties": {
-                "type": {"type": "string", "enum": list(GRADIENT_TYPES)},
-                "rotation": _nullable({"type": "number", "minimum": -360, "maximum": 360}),
-                "stops": {"type": "array", "minItems": 2, "maxItems": 10, "items": {
-                    "type": "object", "additionalProperties": False, "required": ["color"],
-                    "properties": {
-                        "offset": _nullable({"type": "number", "minimum": 0, "maximum": 1}),
-                        "color": {"type": "string", "pattern": f"^#{HEX}"},
-                    },
-                }},
+                "style": _nullable({"type": "string", "enum": list(FRAME_STYLES)}),
+                "text": _nullable({"type": "string", "maxLength": MAX_FRAME_TEXT}),
+                "textColor": _nullable({"type": "string", "pattern": f"^#{HEX}"}),
+                "color": _nullable({"type": "string", "pattern": f"^#{HEX}"}),
             },
         }),
         "moduleShape": _nullable({"type": "string", "enum": list(MODULE_SHAPES)}),
@@ -142,6 +161,9 @@ STYLE = {
                 "size": _nullable({"type": "number", "exclusiveMinimum": 0,
                                    "maximum": MAX_LOGO_FRACTION}),
                 "hideBackgroundModules": _nullable({"type": "boolean"}),
+                "margin": _nullable({"type": "number", "minimum": 0,
+                                     "maximum": MAX_LOGO_MARGIN}),
+                "removeBackground": _nullable({"type": "boolean"}),
             },
         }),
     },

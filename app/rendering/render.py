@@ -28,7 +28,7 @@ from app.rendering.logo import LogoImage, load_logo, parse_data_uri
 from app.rendering.plain import plain_image, to_jpeg
 from app.rendering.png import write_bilevel_png, write_png
 from app.rendering.scannability import NOT_SCANNABLE
-from app.rendering.style import MAX_SIZE, MIN_SIZE, Style
+from app.rendering.style import ERROR_LEVELS, MAX_SIZE, MIN_SIZE, Style
 from app.rendering.svg import write_svg
 from app.rendering.vector import render_pdf, render_raster
 
@@ -40,7 +40,7 @@ CONTENT_TYPES = {
 }
 EXTENSIONS = {"PNG": "png", "SVG": "svg", "JPEG": "jpeg", "PDF": "pdf"}
 INVALID_FORMAT = "INVALID_FORMAT"
-CACHE_KEY_VERSION = "1"  # bump when the renderer's output changes, to retire cached images
+CACHE_KEY_VERSION = "2"  # bump when the renderer's output changes, to retire cached images
 MIN_MODULE_PX = 2  # a raster module narrower than 2 px blurs into its neighbours
 
 # A render as plain values, to hand to another process:
@@ -124,22 +124,8 @@ def render(
         )
     scannability.check_style(style)
     logo_image = _logo(style, logo)
-
-    level = scannability.logo_level(style)
-    qr = encode(text, level, asked=style.error_correction)
-    matrix: Sequence[Sequence[int]] = qr.matrix
-    scene = build_scene(matrix, style) if not style.is_plain else None
-    while scene is not None and style.logo is not None:
-        width = len(matrix)
-        if scannability.logo_fits(scene.hidden_modules, width, qr.error.upper()):
-            break
-        if int(qr.version) == 40:
-            raise scannability.logo_too_big(scene.hidden_modules, width, style.error_correction)
-        qr = encode(text, level, version=int(qr.version) + 1, asked=style.error_correction)
-        matrix = qr.matrix
-        scene = build_scene(matrix, style)
-
-    total = len(matrix) + 2 * style.margin
+    code = layout_code(text, style)
+    total = code.scene.total if code.scene is not None else len(code.matrix) + 2 * style.margin
     if fmt in ("PNG", "JPEG") and size < total * MIN_MODULE_PX:
         raise InvalidInput.one(
             NOT_SCANNABLE,
@@ -147,11 +133,49 @@ def render(
             f"{MIN_MODULE_PX} px, use a size of at least {total * MIN_MODULE_PX}",
             ("size",),
         )
-    data = _write(fmt, matrix, style, size, scene, logo_image)
-    warnings = tuple(scannability.level_warnings(style, level))
-    return Rendered(
-        CONTENT_TYPES[fmt], data, size, int(qr.version), qr.error.upper(), warnings, int(qr.mask)
-    )
+    data = _write(fmt, code.matrix, style, size, code.scene, logo_image)
+    warnings = tuple(scannability.level_warnings(style, code.level))
+    return Rendered(CONTENT_TYPES[fmt], data, size, code.version, code.level, warnings, code.mask)
+
+
+@dataclass(frozen=True)
+class Code:
+    """A payload encoded for a style: its matrix, the level in it, and what to draw."""
+
+    matrix: Sequence[Sequence[int]]
+    version: int
+    level: str  # the error correction in the symbol
+    scene: Scene | None  # None for a plain style, which the fast writers draw
+    mask: int = 0
+
+
+def layout_code(text: str, style: Style) -> Code:
+    """Encode `text` and lay it out. A logo gets the lowest level from the one it needs (see
+    `logo_level`) up to H whose error correction pays for the modules it hides; when even H
+    cannot at this version, the next larger version, up to 40."""
+    first = scannability.logo_level(style)
+    asked = style.error_correction
+    qr = encode(text, first, asked=asked)
+    if style.is_plain:
+        return Code(qr.matrix, int(qr.version), qr.error.upper(), None, int(qr.mask))
+    scene = build_scene(qr.matrix, style)
+    if style.logo is None:
+        return Code(qr.matrix, int(qr.version), qr.error.upper(), scene, int(qr.mask))
+    levels = ERROR_LEVELS[ERROR_LEVELS.index(first) :]
+    version = int(qr.version)
+    while True:
+        for level in levels:
+            try:
+                qr = encode(text, level, version=version, asked=asked)
+            except InvalidInput:
+                continue  # no room at this level in this version
+            scene = build_scene(qr.matrix, style)
+            width = len(qr.matrix)
+            if scannability.logo_fits(scene.hidden_modules, width, qr.error.upper()):
+                return Code(qr.matrix, version, qr.error.upper(), scene, int(qr.mask))
+        if version == 40:
+            raise scannability.logo_too_big(scene.hidden_modules, width, asked)
+        version += 1
 
 
 def _logo(style: Style, logo: bytes | None) -> LogoImage | None:

@@ -7,6 +7,7 @@ every field present, colours upper-case, gradient stops sorted.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,12 @@ ERROR_LEVELS = ("L", "M", "Q", "H")
 GRADIENT_TYPES = ("LINEAR", "RADIAL")
 MODULE_SHAPES = ("SQUARE", "ROUNDED", "DOTS", "CLASSY")
 FINDER_SHAPES = ("SQUARE", "ROUNDED", "DOT")
+SHAPES = ("SQUARE", "CIRCLE")  # the outline the modules fill
+FRAME_STYLES = ("BOX", "ROUNDED", "BANNER_TOP", "BUBBLE")
+MAX_FRAME_TEXT = 30  # characters: a call to action, read at a glance
+DEFAULT_FRAME_TEXT = "SCAN ME"
+DEFAULT_LOGO_MARGIN = 0.5  # modules of clear space between a logo and the nearest module
+MAX_LOGO_MARGIN = 4.0
 MAX_LOGO_FRACTION = 0.3  # of the code's width; beyond this no error correction level copes
 DEFAULT_LOGO_FRACTION = 0.2
 
@@ -49,6 +56,18 @@ class Logo:
     url: str | None = None
     size: float = DEFAULT_LOGO_FRACTION
     hide_background_modules: bool = True
+    margin: float = DEFAULT_LOGO_MARGIN  # clear space around the logo, in modules
+    remove_background: bool = False  # make the logo's own flat background transparent
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A border around the code with a call to action in a band."""
+
+    style: str = "BOX"
+    text: str = DEFAULT_FRAME_TEXT
+    text_color: str = "#FFFFFF"
+    color: str = "#000000"
 
 
 @dataclass(frozen=True)
@@ -63,6 +82,11 @@ class Style:
     finder_shape: str = "SQUARE"
     finder_color: str | None = None
     logo: Logo | None = field(default=None)
+    shape: str = "SQUARE"
+    inner_finder_shape: str | None = None  # the finders' 3x3 centre; None: as finder_shape
+    inner_finder_color: str | None = None  # None: as finder_color
+    background_gradient: Gradient | None = None
+    frame: Frame | None = None
 
     @property
     def is_plain(self) -> bool:
@@ -70,14 +94,32 @@ class Style:
         return (
             self.module_shape == "SQUARE"
             and self.finder_shape == "SQUARE"
+            and self.inner_finder_shape in (None, "SQUARE")
             and self.gradient is None
             and self.logo is None
             and self.finder_color in (None, self.foreground)
+            and self.inner_finder_color in (None, self.finder_color or self.foreground)
+            and self.shape == "SQUARE"
+            and self.background_gradient is None
+            and self.frame is None
         )
+
+    @property
+    def pupil_shape(self) -> str:
+        return self.inner_finder_shape or self.finder_shape
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> Style:
+        """Untrusted input: every field checked, a logo's image read."""
         return _Reader(("style",)).style(d)
+
+    @classmethod
+    def from_stored(cls, d: Mapping[str, Any] | None) -> Style:
+        """A style this code stored (`to_dict()` of a checked style): rebuilt as it is, its
+        logo not decoded again, so serving a stored code costs no image work."""
+        if d is None:
+            return Style()
+        return _Reader(("style",), trusted=True).style(d)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,13 +128,7 @@ class Style:
             "error_correction": self.error_correction,
             "foreground": self.foreground,
             "background": self.background,
-            "gradient": None
-            if self.gradient is None
-            else {
-                "type": self.gradient.type,
-                "rotation": self.gradient.rotation,
-                "stops": [{"offset": s.offset, "color": s.color} for s in self.gradient.stops],
-            },
+            "gradient": _gradient_dict(self.gradient),
             "module_shape": self.module_shape,
             "finder_shape": self.finder_shape,
             "finder_color": self.finder_color,
@@ -103,13 +139,38 @@ class Style:
                 "url": self.logo.url,
                 "size": self.logo.size,
                 "hide_background_modules": self.logo.hide_background_modules,
+                "margin": self.logo.margin,
+                "remove_background": self.logo.remove_background,
+            },
+            "shape": self.shape,
+            "inner_finder_shape": self.inner_finder_shape,
+            "inner_finder_color": self.inner_finder_color,
+            "background_gradient": _gradient_dict(self.background_gradient),
+            "frame": None
+            if self.frame is None
+            else {
+                "style": self.frame.style,
+                "text": self.frame.text,
+                "text_color": self.frame.text_color,
+                "color": self.frame.color,
             },
         }
 
 
+def _gradient_dict(gradient: Gradient | None) -> dict[str, Any] | None:
+    if gradient is None:
+        return None
+    return {
+        "type": gradient.type,
+        "rotation": gradient.rotation,
+        "stops": [{"offset": s.offset, "color": s.color} for s in gradient.stops],
+    }
+
+
 STYLE_KEYS = tuple(Style().to_dict())
 GRADIENT_KEYS = ("type", "rotation", "stops")
-LOGO_KEYS = ("data", "url", "size", "hide_background_modules")
+LOGO_KEYS = ("data", "url", "size", "hide_background_modules", "margin", "remove_background")
+FRAME_KEYS = ("style", "text", "text_color", "color")
 
 
 def api_name(name: str) -> str:
@@ -122,8 +183,9 @@ def api_name(name: str) -> str:
 class _Reader:
     """Collects every problem of a style dict, each under its field path."""
 
-    def __init__(self, root: tuple[str, ...]):
+    def __init__(self, root: tuple[str, ...], *, trusted: bool = False):
         self.root = root
+        self.trusted = trusted  # a stored style: its logo image was checked when stored
         self.problems: list[Problem] = []
 
     def add(self, path: tuple[str, ...], message: str) -> None:
@@ -207,15 +269,20 @@ class _Reader:
             finder_shape=self.choice(d, "finder_shape", (), FINDER_SHAPES, "SQUARE"),
             finder_color=self.color(d, "finder_color", ()),
             logo=self.logo(d.get("logo")),
+            shape=self.choice(d, "shape", (), SHAPES, "SQUARE"),
+            inner_finder_shape=self.choice(d, "inner_finder_shape", (), FINDER_SHAPES, "") or None,
+            inner_finder_color=self.color(d, "inner_finder_color", ()),
+            background_gradient=self.gradient(d.get("background_gradient"), "background_gradient"),
+            frame=self.frame(d.get("frame")),
         )
         if self.problems:
             raise InvalidInput(self.problems)
         return style
 
-    def gradient(self, value: Any) -> Gradient | None:
+    def gradient(self, value: Any, name: str = "gradient") -> Gradient | None:
         if value is None:
             return None
-        path = ("gradient",)
+        path = (name,)
         d = self.obj(value, path, GRADIENT_KEYS)
         kind = self.choice(d, "type", path, GRADIENT_TYPES, "LINEAR")
         rotation = self.number(d, "rotation", path, -360, 360, 0.0) % 360
@@ -237,6 +304,9 @@ class _Reader:
     def logo_data(self, uri: str, path: tuple[str, ...]) -> str | None:
         """A stored design must hold a logo that will render: check the image itself."""
         from app.rendering.logo import load_logo, parse_data_uri
+
+        if self.trusted:
+            return uri
 
         try:
             load_logo(parse_data_uri(uri))
@@ -271,4 +341,37 @@ class _Reader:
         size = self.number(d, "size", path, 0, MAX_LOGO_FRACTION, DEFAULT_LOGO_FRACTION,
                            open_low=True)  # fmt: skip
         hide = self.boolean(d, "hide_background_modules", path, True)
-        return Logo(data=data, url=url, size=size, hide_background_modules=hide)
+        margin = self.number(d, "margin", path, 0, MAX_LOGO_MARGIN, DEFAULT_LOGO_MARGIN)
+        remove = self.boolean(d, "remove_background", path, False)
+        return Logo(data=data, url=url, size=size, hide_background_modules=hide, margin=margin,
+                    remove_background=remove)  # fmt: skip
+
+    def frame(self, value: Any) -> Frame | None:
+        if value is None:
+            return None
+        path = ("frame",)
+        d = self.obj(value, path, FRAME_KEYS)
+        style = self.choice(d, "style", path, FRAME_STYLES, "BOX")
+        text = d.get("text", DEFAULT_FRAME_TEXT)
+        if text is None:
+            text = DEFAULT_FRAME_TEXT
+        if not isinstance(text, str):
+            self.add((*path, "text"), f"text must be a string, not {json_type(text)}")
+            text = DEFAULT_FRAME_TEXT
+        elif len(text) > MAX_FRAME_TEXT:
+            self.add((*path, "text"), f"text is {len(text)} characters, at most {MAX_FRAME_TEXT}")
+        elif re.search(r"[\x00-\x1f\x7f]", text):
+            self.add((*path, "text"), "text contains control characters or line breaks")
+        elif not self.trusted:
+            from app.rendering.text import missing_characters
+
+            if missing := missing_characters(text):
+                self.add((*path, "text"), f"the frame font has no {' '.join(missing)}; use "
+                         "Latin, Greek or Cyrillic letters")  # fmt: skip
+        base = Frame()
+        return Frame(
+            style=style,
+            text=text.strip(),
+            text_color=self.color(d, "text_color", path) or base.text_color,
+            color=self.color(d, "color", path) or base.color,
+        )

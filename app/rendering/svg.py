@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import math
 
 from app.rendering import colors
+from app.rendering.cutout import clear_background
 from app.rendering.geometry import CIRCLE, CLOSE, CURVE, LINE, MOVE, Box, Path, Scene
-from app.rendering.logo import LogoImage
+from app.rendering.logo import LogoImage, rasterize
 from app.rendering.style import Gradient, Style
+
+CUTOUT_SCALE = 2  # the cut-out logo is embedded at twice its pixels at the SVG's own size
 
 
 def gradient_line(gradient: Gradient, box: Box) -> tuple[float, float, float, float]:
@@ -65,7 +70,7 @@ def _fill(color: str) -> str:
     return fill if a == 255 else f'{fill} fill-opacity="{_num(a / 255)}"'
 
 
-def _gradient_def(gradient: Gradient, box: Box) -> str:
+def _gradient_def(gradient: Gradient, box: Box, gid: str = "g") -> str:
     a, b, c, d = gradient_line(gradient, box)
     stops = []
     for stop in gradient.stops:
@@ -75,12 +80,19 @@ def _gradient_def(gradient: Gradient, box: Box) -> str:
             f'<stop offset="{_num(stop.offset)}" stop-color="#{r:02X}{g:02X}{bl:02X}"{opacity}/>'
         )
     if gradient.type == "RADIAL":
-        head = f'<radialGradient id="g" gradientUnits="userSpaceOnUse" cx="{_num(a)}" ' \
+        head = f'<radialGradient id="{gid}" gradientUnits="userSpaceOnUse" cx="{_num(a)}" ' \
             f'cy="{_num(b)}" r="{_num(c)}">'  # fmt: skip
         return head + "".join(stops) + "</radialGradient>"
-    head = f'<linearGradient id="g" gradientUnits="userSpaceOnUse" x1="{_num(a)}" ' \
+    head = f'<linearGradient id="{gid}" gradientUnits="userSpaceOnUse" x1="{_num(a)}" ' \
         f'y1="{_num(b)}" x2="{_num(c)}" y2="{_num(d)}">'  # fmt: skip
     return head + "".join(stops) + "</linearGradient>"
+
+
+def _cut_out(logo: LogoImage, px: int) -> str:
+    """The logo without its background, as a PNG: SVG viewers cannot flood-fill."""
+    out = io.BytesIO()
+    clear_background(rasterize(logo, max(px, 64))).save(out, "PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 
 def write_svg(scene: Scene, style: Style, size: int, logo: LogoImage | None) -> bytes:
@@ -90,23 +102,45 @@ def write_svg(scene: Scene, style: Style, size: int, logo: LogoImage | None) -> 
         f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
         f'width="{size}" height="{size}" viewBox="0 0 {n} {n}">'
     ]
+    defs = []
     if style.gradient is not None:
-        parts.append("<defs>" + _gradient_def(style.gradient, scene.symbol) + "</defs>")
+        defs.append(_gradient_def(style.gradient, scene.paint))
         code_fill = 'fill="url(#g)"'
     else:
         code_fill = _fill(style.foreground)
-    if colors.rgba(style.background)[3]:
+    if style.background_gradient is not None:
+        defs.append(_gradient_def(style.background_gradient, Box(0, 0, n), "bg"))
+    if defs:
+        parts.append("<defs>" + "".join(defs) + "</defs>")
+    if style.background_gradient is not None:
+        parts.append(f'<rect width="{n}" height="{n}" fill="url(#bg)"/>')
+    elif colors.rgba(style.background)[3]:
         parts.append(f'<rect width="{n}" height="{n}" {_fill(style.background)}/>')
+    if style.frame is not None and scene.frame is not None:
+        parts.append(f'<path {_fill(style.frame.color)} d="{path_data(scene.frame)}"/>')
+        if scene.caption is not None:
+            caption = path_data(scene.caption)
+            parts.append(f'<path {_fill(style.frame.text_color)} d="{caption}"/>')
     if scene.modules.ops:
         parts.append(f'<path {code_fill} d="{path_data(scene.modules)}"/>')
     finder_fill = _fill(style.finder_color) if style.finder_color else code_fill
-    parts.append(f'<path {finder_fill} d="{path_data(scene.finders)}"/>')
+    pupil_fill = _fill(style.inner_finder_color) if style.inner_finder_color else finder_fill
+    if pupil_fill == finder_fill:  # one layer: rings and centres together
+        parts.append(
+            f'<path {finder_fill} d="{path_data(scene.finders)}{path_data(scene.pupils)}"/>'
+        )
+    else:
+        parts.append(f'<path {finder_fill} d="{path_data(scene.finders)}"/>')
+        parts.append(f'<path {pupil_fill} d="{path_data(scene.pupils)}"/>')
     if logo is not None and scene.logo is not None:
         box = scene.logo
+        href = logo.data_uri
+        if style.logo is not None and style.logo.remove_background:
+            href = _cut_out(logo, round(box.size / n * size * CUTOUT_SCALE))
         parts.append(
             f'<image x="{_num(box.x)}" y="{_num(box.y)}" width="{_num(box.size)}" '
             f'height="{_num(box.size)}" preserveAspectRatio="xMidYMid meet" '
-            f'xlink:href="{logo.data_uri}"/>'
+            f'xlink:href="{href}"/>'
         )
     parts.append("</svg>\n")
     return "".join(parts).encode()

@@ -9,9 +9,10 @@ import cairocffi as cairo
 from PIL import Image
 
 from app.rendering import colors
-from app.rendering.geometry import CIRCLE, CLOSE, CURVE, LINE, MOVE, Path, Scene
+from app.rendering.cutout import clear_background
+from app.rendering.geometry import CIRCLE, CLOSE, CURVE, LINE, MOVE, Box, Path, Scene
 from app.rendering.logo import LogoImage, rasterize
-from app.rendering.style import Style
+from app.rendering.style import Gradient, Style
 from app.rendering.svg import gradient_line
 
 PDF_POINTS_PER_PX = 0.75  # size is in CSS pixels (1/96 in); PDF user units are 1/72 in
@@ -53,19 +54,32 @@ def _source(color: str) -> cairo.SolidPattern:
     return cairo.SolidPattern(r / 255, g / 255, b / 255, a / 255)
 
 
-def _code_source(style: Style, scene: Scene) -> cairo.Pattern:
-    if style.gradient is None:
-        return _source(style.foreground)
-    a, b, c, d = gradient_line(style.gradient, scene.symbol)
+def _gradient(gradient: Gradient, box: Box) -> cairo.Gradient:
+    a, b, c, d = gradient_line(gradient, box)
     pattern: cairo.Gradient
-    if style.gradient.type == "RADIAL":
+    if gradient.type == "RADIAL":
         pattern = cairo.RadialGradient(a, b, 0, a, b, c)
     else:
         pattern = cairo.LinearGradient(a, b, c, d)
-    for stop in style.gradient.stops:
+    for stop in gradient.stops:
         r, g, bl, al = colors.rgba(stop.color)
         pattern.add_color_stop_rgba(stop.offset, r / 255, g / 255, bl / 255, al / 255)
     return pattern
+
+
+def _code_source(style: Style, scene: Scene) -> cairo.Pattern:
+    if style.gradient is None:
+        return _source(style.foreground)
+    return _gradient(style.gradient, scene.paint)
+
+
+def _background(ctx: cairo.Context, style: Style, scene: Scene) -> None:
+    """Paint the whole canvas; a gradient spans the canvas (in module units)."""
+    if style.background_gradient is None:
+        ctx.set_source(_source(style.background))
+    else:
+        ctx.set_source(_gradient(style.background_gradient, Box(0, 0, scene.total)))
+    ctx.paint()
 
 
 def _logo_surface(image: Image.Image) -> cairo.ImageSurface:
@@ -82,15 +96,32 @@ def draw(
     """Draw in canvas-module units; the caller has scaled the context."""
     code = _code_source(style, scene)
     ctx.set_fill_rule(cairo.FILL_RULE_WINDING)
+    if style.frame is not None and scene.frame is not None:
+        _replay(ctx, scene.frame)
+        ctx.set_source(_source(style.frame.color))
+        ctx.fill()
+        if scene.caption is not None:
+            _replay(ctx, scene.caption)
+            ctx.set_source(_source(style.frame.text_color))
+            ctx.fill()
     if scene.modules.ops:
         _replay(ctx, scene.modules)
         ctx.set_source(code)
         ctx.fill()
+    finder = _source(style.finder_color) if style.finder_color else code
     _replay(ctx, scene.finders)
-    ctx.set_source(_source(style.finder_color) if style.finder_color else code)
+    if style.inner_finder_color is not None:
+        ctx.set_source(finder)
+        ctx.fill()
+        ctx.set_source(_source(style.inner_finder_color))
+    else:
+        ctx.set_source(finder)  # one fill for rings and centres
+    _replay(ctx, scene.pupils)
     ctx.fill()
     if logo is not None and scene.logo is not None:
         image = rasterize(logo, logo_px)
+        if style.logo is not None and style.logo.remove_background:
+            image = clear_background(image)
         box = scene.logo
         scale = box.size / max(image.width, image.height)
         x = box.x + (box.size - image.width * scale) / 2
@@ -114,11 +145,10 @@ def layout(size: int, total: int) -> tuple[int, int]:
 def render_raster(scene: Scene, style: Style, size: int, logo: LogoImage | None) -> Image.Image:
     surface = cairo.ImageSurface(cairo.FORMAT_ARGB32, size, size)
     ctx = cairo.Context(surface)
-    ctx.set_source(_source(style.background))
-    ctx.paint()
     px, offset = layout(size, scene.total)
     ctx.translate(offset, offset)
     ctx.scale(px, px)
+    _background(ctx, style, scene)
     logo_px = round(scene.logo.size * px) if scene.logo else 0
     draw(ctx, scene, style, logo, logo_px)
     surface.flush()
@@ -134,10 +164,10 @@ def render_pdf(scene: Scene, style: Style, size: int, logo: LogoImage | None) ->
     out = io.BytesIO()
     surface = cairo.PDFSurface(out, points, points)
     ctx = cairo.Context(surface)
-    ctx.rectangle(0, 0, points, points)
-    ctx.set_source(_source(style.background))
-    ctx.fill()
     ctx.scale(points / scene.total, points / scene.total)
+    ctx.rectangle(0, 0, scene.total, scene.total)
+    ctx.clip()
+    _background(ctx, style, scene)
     logo_px = PDF_LOGO_PX
     if logo is not None and logo.kind != "svg":
         logo_px = min(PDF_LOGO_PX, max(logo.width, logo.height))

@@ -10,6 +10,7 @@ from app.domain.designs.models import Design as DesignModel
 from app.graphql.context import Info
 from app.graphql.loaders import rows_by_pk
 from app.graphql.relay import Node, UserError, to_global_id
+from app.rendering.style import DEFAULT_LOGO_MARGIN
 
 
 @strawberry.enum
@@ -41,6 +42,28 @@ class FinderShape(Enum):
     DOT = "DOT"
 
 
+@strawberry.enum(description="The outline the modules fill.")
+class CodeShape(Enum):
+    SQUARE = "SQUARE"
+    CIRCLE = "CIRCLE"
+
+
+@strawberry.enum(description="How a frame draws its border and call-to-action band.")
+class FrameStyle(Enum):
+    BOX = "BOX"
+    ROUNDED = "ROUNDED"
+    BANNER_TOP = "BANNER_TOP"
+    BUBBLE = "BUBBLE"
+
+
+@strawberry.type
+class QrFrame:
+    style: FrameStyle
+    text: str
+    text_color: str
+    color: str
+
+
 @strawberry.type
 class GradientStop:
     offset: float
@@ -60,6 +83,8 @@ class QrLogo:
     url: str | None
     size: float = strawberry.field(description="Fraction of the code's width, at most 0.3.")
     hide_background_modules: bool
+    margin: float = strawberry.field(description="Clear space around the logo, in modules.")
+    remove_background: bool
 
 
 @strawberry.type
@@ -74,26 +99,28 @@ class QrStyle:
     finder_shape: FinderShape
     finder_color: str | None
     logo: QrLogo | None
+    shape: CodeShape
+    inner_finder_shape: FinderShape | None = strawberry.field(
+        description="The finders' centres; null: as finderShape."
+    )
+    inner_finder_color: str | None = strawberry.field(
+        description="The finders' centres; null: as finderColor."
+    )
+    background_gradient: QrGradient | None
+    frame: QrFrame | None
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> QrStyle:
         """From a stored (canonical `Style.to_dict()`) style."""
-        gradient, logo = d.get("gradient"), d.get("logo")
+        gradient, logo, frame = d.get("gradient"), d.get("logo"), d.get("frame")
+        inner = d.get("inner_finder_shape")
         return cls(
             size=d["size"],
             margin=d["margin"],
             error_correction=ErrorCorrection(d["error_correction"]),
             foreground=d["foreground"],
             background=d["background"],
-            gradient=None
-            if gradient is None
-            else QrGradient(
-                type=GradientType(gradient["type"]),
-                rotation=gradient["rotation"],
-                stops=[
-                    GradientStop(offset=s["offset"], color=s["color"]) for s in gradient["stops"]
-                ],
-            ),
+            gradient=_gradient(gradient),
             module_shape=ModuleShape(d["module_shape"]),
             finder_shape=FinderShape(d["finder_shape"]),
             finder_color=d.get("finder_color"),
@@ -104,8 +131,32 @@ class QrStyle:
                 url=logo.get("url"),
                 size=logo["size"],
                 hide_background_modules=logo["hide_background_modules"],
+                margin=logo.get("margin", DEFAULT_LOGO_MARGIN),
+                remove_background=logo.get("remove_background", False),
+            ),
+            shape=CodeShape(d.get("shape", "SQUARE")),
+            inner_finder_shape=FinderShape(inner) if inner else None,
+            inner_finder_color=d.get("inner_finder_color"),
+            background_gradient=_gradient(d.get("background_gradient")),
+            frame=None
+            if frame is None
+            else QrFrame(
+                style=FrameStyle(frame["style"]),
+                text=frame["text"],
+                text_color=frame["text_color"],
+                color=frame["color"],
             ),
         )
+
+
+def _gradient(gradient: dict[str, Any] | None) -> QrGradient | None:
+    if gradient is None:
+        return None
+    return QrGradient(
+        type=GradientType(gradient["type"]),
+        rotation=gradient["rotation"],
+        stops=[GradientStop(offset=s["offset"], color=s["color"]) for s in gradient["stops"]],
+    )
 
 
 @strawberry.input
@@ -123,10 +174,28 @@ class QrGradientInput:
 
 @strawberry.input
 class QrLogoInput:
-    data: str | None = strawberry.field(default=None, description="A data: URI.")
+    data: str | None = strawberry.field(
+        default=None, description="A data: URI or raw base64 of a PNG, JPEG, WebP or SVG."
+    )
     url: str | None = strawberry.field(default=None, description="An https:// URL.")
-    size: float | None = strawberry.field(default=None, description="0..0.3 of the width.")
+    size: float | None = strawberry.field(
+        default=None, description="0..0.3 of the width; the logo is drawn at exactly this size."
+    )
     hide_background_modules: bool | None = None
+    margin: float | None = strawberry.field(
+        default=None, description="Clear space around the logo in modules, 0..4 (0.5)."
+    )
+    remove_background: bool | None = strawberry.field(
+        default=None, description="Make the logo's own flat background (its corners) clear."
+    )
+
+
+@strawberry.input(description="A border with a call to action; what is left out is default.")
+class QrFrameInput:
+    style: FrameStyle | None = None
+    text: str | None = strawberry.field(default=None, description='At most 30; "SCAN ME".')
+    text_color: str | None = None
+    color: str | None = strawberry.field(default=None, description="Border and band colour.")
 
 
 @strawberry.input(description="Every field is optional; what is left out takes the default.")
@@ -141,6 +210,11 @@ class QrStyleInput:
     finder_shape: FinderShape | None = None
     finder_color: str | None = None
     logo: QrLogoInput | None = None
+    shape: CodeShape | None = None
+    inner_finder_shape: FinderShape | None = None
+    inner_finder_color: str | None = None
+    background_gradient: QrGradientInput | None = None
+    frame: QrFrameInput | None = None
 
 
 def style_dict(value: Any) -> Any:
