@@ -8,6 +8,11 @@ class BulkJobStatus(str, Enum):
     FAILED = "FAILED"
 
 
+class CodeShape(str, Enum):
+    SQUARE = "SQUARE"
+    CIRCLE = "CIRCLE"
+
+
 class ErrorCorrection(str, Enum):
     L = "L"
     M = "M"
@@ -19,6 +24,13 @@ class FinderShape(str, Enum):
     SQUARE = "SQUARE"
     ROUNDED = "ROUNDED"
     DOT = "DOT"
+
+
+class FrameStyle(str, Enum):
+    BOX = "BOX"
+    ROUNDED = "ROUNDED"
+    BANNER_TOP = "BANNER_TOP"
+    BUBBLE = "BUBBLE"
 
 
 class GradientType(str, Enum):

@@ -5,8 +5,10 @@ from pydantic import Field
 
 from .base_model import BaseModel
 from .enums import (
+    CodeShape,
     ErrorCorrection,
     FinderShape,
+    FrameStyle,
     GradientType,
     ImageFormat,
     LabelTemplate,
@@ -97,6 +99,17 @@ class LinkFilter(BaseModel):
     search: Optional[str] = None
 
 
+class QrFrameInput(BaseModel):
+    """A border with a call to action; what is left out is default."""
+
+    style: Optional[FrameStyle] = None
+    text: Optional[str] = None
+    'At most 30; "SCAN ME".'
+    text_color: Optional[str] = Field(alias="textColor", default=None)
+    color: Optional[str] = None
+    "Border and band colour."
+
+
 class QrGradientInput(BaseModel):
     type_: GradientType = Field(alias="type", default=GradientType.LINEAR)
     rotation: Optional[float] = None
@@ -105,14 +118,18 @@ class QrGradientInput(BaseModel):
 
 class QrLogoInput(BaseModel):
     data: Optional[str] = None
-    "A data: URI."
+    "A data: URI or raw base64 of a PNG, JPEG, WebP or SVG."
     url: Optional[str] = None
     "An https:// URL."
     size: Optional[float] = None
-    "0..0.3 of the width."
+    "0..0.3 of the width; the logo is drawn at exactly this size."
     hide_background_modules: Optional[bool] = Field(
         alias="hideBackgroundModules", default=None
     )
+    margin: Optional[float] = None
+    "Clear space around the logo in modules, 0..4 (0.5)."
+    remove_background: Optional[bool] = Field(alias="removeBackground", default=None)
+    "Make the logo's own flat background (its corners) clear."
 
 
 class QrStyleInput(BaseModel):
@@ -130,6 +147,15 @@ class QrStyleInput(BaseModel):
     finder_shape: Optional[FinderShape] = Field(alias="finderShape", default=None)
     finder_color: Optional[str] = Field(alias="finderColor", default=None)
     logo: Optional["QrLogoInput"] = None
+    shape: Optional[CodeShape] = None
+    inner_finder_shape: Optional[FinderShape] = Field(
+        alias="innerFinderShape", default=None
+    )
+    inner_finder_color: Optional[str] = Field(alias="innerFinderColor", default=None)
+    background_gradient: Optional["QrGradientInput"] = Field(
+        alias="backgroundGradient", default=None
+    )
+    frame: Optional["QrFrameInput"] = None
 
 
 class RedirectRuleInput(BaseModel):
