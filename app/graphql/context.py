@@ -24,6 +24,12 @@ class Context:
     loaders: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def long_lived(self) -> bool:
+        """A websocket's context serves every event of its subscriptions: what a loader
+        cached for the first event would be stale by the next one."""
+        return isinstance(self.request, WebSocket)
+
+    @property
     def workspace_id(self) -> int:
         assert self.principal is not None, "resolvers run only for authenticated callers"
         return self.principal.workspace_id

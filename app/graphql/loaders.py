@@ -14,7 +14,8 @@ M = TypeVar("M", bound=Model)
 
 def rows_by_pk(info: Info, model: type[M]) -> DataLoader[int, M | None]:
     """`model` rows by primary key, in the caller's workspace only: one loader per model for
-    the request, one query per batch of keys."""
+    the request, one query per batch of keys. On a websocket nothing is cached, so each
+    event of a subscription reads fresh rows (loads of one event are still batched)."""
     loaders = info.context.loaders
     name = model.__name__
     if name not in loaders:
@@ -25,5 +26,5 @@ def rows_by_pk(info: Info, model: type[M]) -> DataLoader[int, M | None]:
             by_pk = {row.pk: row for row in rows}
             return [by_pk.get(pk) for pk in pks]
 
-        loaders[name] = DataLoader(load_fn=load)
+        loaders[name] = DataLoader(load_fn=load, cache=not info.context.long_lived)
     return cast(DataLoader[int, M | None], loaders[name])

@@ -161,3 +161,28 @@ async def test_scan_recorded_survives_a_dropped_redis_connection(app, client, gq
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
     assert [s["source"] for s in heard] == ["LINK", "QR"]
+
+
+async def test_issue12_scan_recorded_sees_fresh_counts_on_every_event(
+    app, client, gql, key
+) -> None:
+    link = await make_link(gql, key)
+    counts: list[int] = []
+    query = "subscription { scanRecorded { link { scanCount } } }"
+
+    async def listen() -> None:
+        async with Client(transport=transport(port, key)) as session:
+            async for result in session.subscribe(GraphQLRequest(query)):
+                counts.append(result["scanRecorded"]["link"]["scanCount"])
+
+    phone = {"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1"}
+    async with serve(app) as port:
+        task = asyncio.create_task(listen())
+        await asyncio.sleep(SUBSCRIBED)
+        for n in range(1, 4):  # each scan stored (and counted) before the next one
+            await client.get(f"/r/{link['slug']}", headers=phone)
+            await ingest(app)
+            await until(lambda n=n: len(counts) == n)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert counts == [1, 2, 3]  # not the first event's count, three times

@@ -41,7 +41,7 @@ def capture(
     country: str | None,
     now: float | None = None,
     outcome: str | None = None,
-    variant: str | None = None,
+    variant: int | str | None = None,
 ) -> dict[str, str]:
     """The stream entry of one scan, minted on the request path (no parsing happens here).
 
@@ -61,7 +61,7 @@ def capture(
         ("al", accept_language),
         ("c", country),
         ("o", outcome),
-        ("v", variant),
+        ("v", None if variant is None else str(variant)),
     ):
         if value:
             entry[name] = value[:MAX_FIELD]
