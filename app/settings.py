@@ -56,6 +56,8 @@ class Settings:
     storage_url: str = ""
     # Seconds a job's result waits for its download before it is deleted (a week).
     result_ttl: int = 7 * 24 * 3600
+    # Days raw scans are kept (None: forever); rollups and counters keep the history.
+    scan_retention_days: int | None = None
 
     @property
     def embedded_redis(self) -> bool:
@@ -107,6 +109,7 @@ class Settings:
             trusted_proxies=_networks(env, "QRFORGE_TRUSTED_PROXIES"),
             storage_url=_storage_url(env, "QRFORGE_STORAGE_URL"),
             result_ttl=_int(env, "QRFORGE_RESULT_TTL", cls.result_ttl),
+            scan_retention_days=_int(env, "QRFORGE_SCAN_RETENTION_DAYS", 0) or None,
         )
 
     def with_secret_key(self) -> Settings:

@@ -133,3 +133,6 @@ BULK_SWEEP_GRACE = 60
 # Once a minute one worker deletes the job results past QRFORGE_RESULT_TTL (named like the
 # bulk sweep, for the same reason).
 RESULT_SWEEP_JOB = "{ns}:sweep_results"
+# Raw scans past QRFORGE_SCAN_RETENTION_DAYS go once a day, at a quiet hour (UTC).
+SCAN_RETENTION_JOB = "{ns}:delete_old_scans"
+SCAN_RETENTION_HOUR, SCAN_RETENTION_MINUTE = 3, 17

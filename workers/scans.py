@@ -18,11 +18,13 @@ import logging
 import os
 import socket
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import maxminddb
 from redis.exceptions import ResponseError
 
+from app.domain.scans import retention
 from app.domain.scans.enrich import GeoIPReader, enrich, warm_up
 from app.domain.scans.services import store_scans, stored_scan_events
 from app.domain.scans.stream import decode, raw_scan, unpack
@@ -182,6 +184,15 @@ async def run_ingestion(
         except Exception:
             log.exception("scan ingestion failed; retrying")
             await asyncio.sleep(constants.SCAN_RETRY_DELAY)
+
+
+async def delete_old_scans(ctx: dict[str, Any]) -> int:
+    """The daily retention job: raw scans past QRFORGE_SCAN_RETENTION_DAYS; returns how many."""
+    services: Services = ctx["services"]
+    days = services.settings.scan_retention_days
+    if not days:
+        return 0
+    return await retention.delete_expired(days, datetime.now(UTC))
 
 
 async def startup(ctx: dict[str, Any]) -> None:

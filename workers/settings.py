@@ -51,7 +51,19 @@ def cron_jobs(settings: Settings) -> list[CronJob]:
             second=30,
         ),
         cron(bulk.sweep_results, name=constants.key(constants.RESULT_SWEEP_JOB, ns), second=45),
-    ]
+    ] + (
+        [
+            cron(
+                scans.delete_old_scans,
+                name=constants.key(constants.SCAN_RETENTION_JOB, ns),
+                hour=constants.SCAN_RETENTION_HOUR,
+                minute=constants.SCAN_RETENTION_MINUTE,
+                second=0,
+            )
+        ]
+        if settings.scan_retention_days
+        else []
+    )
 
 
 async def startup(ctx: dict[str, Any]) -> None:

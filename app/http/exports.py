@@ -1,4 +1,5 @@
-"""GET /export/scans.csv?link={id}&from=&to=: a link's scans as CSV, streamed.
+"""GET /export/scans.csv?link=&from=&to=&tag=&source=&includeBots=: scans as CSV, streamed:
+a link's, or without `link` the whole workspace's.
 
 Rows leave in keyset-paged chunks as they are read, so an export of a million scans holds
 one chunk in memory, and the client sees the first bytes at once.
@@ -16,11 +17,12 @@ from starlette.responses import Response, StreamingResponse
 
 from app.domain.errors import NotFound
 from app.domain.links.services import get_link
-from app.domain.scans.services import export_rows
+from app.domain.scans.services import ScanFilter, export_rows
 from app.domain.workspaces.services import Principal, authenticate
 from app.graphql.relay import pk_of
 from app.http.graphql import bearer
 from app.http.problems import problem
+from app.security.csvcells import cell
 
 HEADER = (
     "id",
@@ -33,6 +35,8 @@ HEADER = (
     "browser",
     "referrer",
     "language",
+    "outcome",
+    "variant",
     "is_bot",
 )
 
@@ -68,40 +72,58 @@ async def export_scans(request: Request) -> Response:
     for bad in (start, end):
         if isinstance(bad, Response):
             return bad
-    link_pk = pk_of(request.query_params.get("link", ""), "Link")
-    try:
-        link = await get_link(principal.workspace_id, id=link_pk if link_pk is not None else -1)
-    except NotFound:
-        return problem(404, "Link not found.", code="NOT_FOUND")
-    rows = _csv(principal.workspace_id, link.id, start, end)  # type: ignore[arg-type]
-    filename = f"scans-{link.slug}.csv"
+    params = request.query_params
+    source = params.get("source") or None
+    if source is not None and source not in ("QR", "LINK"):
+        return problem(422, "`source` is QR or LINK.", code="BAD_USER_INPUT")
+    bots = (params.get("includeBots") or "true").lower()
+    if bots not in ("true", "false"):
+        return problem(422, "`includeBots` is true or false.", code="BAD_USER_INPUT")
+    filename = "scans.csv"
+    link_id: int | None = None
+    if "link" in params:
+        link_pk = pk_of(params["link"], "Link")
+        try:
+            link = await get_link(principal.workspace_id, id=link_pk if link_pk is not None else -1)
+        except NotFound:
+            return problem(404, "Link not found.", code="NOT_FOUND")
+        link_id, filename = link.id, f"scans-{link.slug}.csv"
+    filter = ScanFilter(
+        start=start,  # type: ignore[arg-type]
+        end=end,  # type: ignore[arg-type]
+        link_id=link_id,
+        tag=params.get("tag") or None,
+        source=source,
+        include_bots=bots == "true",
+    )
     return StreamingResponse(
-        rows,
+        _csv(principal.workspace_id, filter),
         media_type="text/csv; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{filename}"'},
     )
 
 
-async def _csv(
-    workspace_id: int, link_id: int, start: datetime | None, end: datetime | None
-) -> AsyncIterator[str]:
+async def _csv(workspace_id: int, filter: ScanFilter) -> AsyncIterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(HEADER)
-    async for chunk in export_rows(workspace_id, link_id, start, end):
+    async for chunk in export_rows(workspace_id, filter):
         for scan in chunk:
+            # Every text cell came from a request header at some point: none may run.
             writer.writerow(
                 (
                     scan.id,
                     scan.occurred_at.isoformat(),
                     scan.link_id,
                     scan.source,
-                    scan.country or "",
-                    scan.device_type or "",
-                    _cell(scan.os),
-                    _cell(scan.browser),
-                    scan.referrer or "",
-                    scan.language or "",
+                    cell(scan.country),
+                    cell(scan.device_type),
+                    cell(scan.os),
+                    cell(scan.browser),
+                    cell(scan.referrer),
+                    cell(scan.language),
+                    cell(scan.outcome),
+                    cell(scan.variant),
                     "true" if scan.is_bot else "false",
                 )
             )
@@ -110,10 +132,3 @@ async def _csv(
         buffer.truncate()
     if buffer.tell():
         yield buffer.getvalue()
-
-
-def _cell(value: str | None) -> str:
-    # User-agent families come from request headers: never let a spreadsheet run one.
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value or ""

@@ -259,11 +259,17 @@ RENDER_QUERY = [
 ANY_KEY = "A key is optional (without one, the client IP's lower limit applies); an unknown " \
           "key is refused."  # fmt: skip
 EXPORT_QUERY = [
-    _param("query", "link", STRING, "The link's global id.", required=True, example="TGluazox"),
+    _param("query", "link", STRING, "The link's global id; without it, the whole workspace.",
+           example="TGluazox"),
     _param("query", "from", {"type": "string", "format": "date-time"},
            "Scans at or after this instant (ISO 8601; UTC when it has no offset)."),
     _param("query", "to", {"type": "string", "format": "date-time"},
            "Scans before this instant."),
+    _param("query", "tag", STRING, "Only scans of links with this tag."),
+    _param("query", "source", {"type": "string", "enum": ["QR", "LINK"]},
+           "Only scans of printed codes (QR) or clicks (LINK)."),
+    _param("query", "includeBots", {"type": "string", "enum": ["true", "false"]},
+           "false leaves bots out; the export is the raw record, so they are in by default."),
 ]  # fmt: skip
 
 PATHS: dict[str, Any] = {
@@ -310,7 +316,7 @@ PATHS: dict[str, Any] = {
         ),
     },
     "/export/scans.csv": {
-        "get": _op("A link's scans as CSV, streamed",
+        "get": _op("Scans of a link or of the workspace as CSV, streamed",
                    {"200": _answer("A header row, then a row a scan, oldest first.", "text/csv")},
                    "Unauthorized", "Forbidden", "NotFound", "Invalid", "TooManyRequests",
                    description="Needs a key with `analytics:read`.",

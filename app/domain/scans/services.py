@@ -9,11 +9,13 @@ store of daily-salted hashes can count, and the same number the analytics report
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import Any
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -186,24 +188,49 @@ async def _count(db: BaseDBAsyncClient, stored: list[EnrichedScan], owners: dict
 # -- reads ------------------------------------------------------------------------------------
 
 
-def scans_query(workspace_id: int, link_id: int | None = None) -> QuerySet[Scan]:
+@dataclass(frozen=True)
+class ScanFilter:
+    """Which of a workspace's scans a list or an export holds."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    link_id: int | None = None
+    tag: str | None = None
+    source: str | None = None  # QR | LINK
+    include_bots: bool = True
+
+
+def scans_query(
+    workspace_id: int, link_id: int | None = None, filter: ScanFilter | None = None
+) -> QuerySet[Scan]:
     qs = Scan.filter(workspace_id=workspace_id)
-    return qs.filter(link_id=link_id) if link_id is not None else qs
+    if link_id is not None:
+        qs = qs.filter(link_id=link_id)
+    if filter is None:
+        return qs
+    if filter.link_id is not None:
+        qs = qs.filter(link_id=filter.link_id)
+    if filter.start is not None:
+        qs = qs.filter(occurred_at__gte=filter.start)
+    if filter.end is not None:
+        qs = qs.filter(occurred_at__lt=filter.end)
+    if filter.tag:
+        tagged = Link.filter(workspace_id=workspace_id, tag_index__contains=f"|{filter.tag}|")
+        qs = qs.filter(link_id__in=Subquery(tagged.values("id")))
+    if filter.source is not None:
+        qs = qs.filter(source=filter.source)
+    if not filter.include_bots:
+        qs = qs.filter(is_bot=False)
+    return qs
 
 
 async def get_scan(workspace_id: int, scan_id: int) -> Scan:
     return await owned(Scan, "Scan", id=scan_id, workspace_id=workspace_id)
 
 
-async def export_rows(
-    workspace_id: int, link_id: int, start: datetime | None, end: datetime | None
-) -> AsyncIterator[list[Scan]]:
-    """A link's scans oldest first, in chunks, by keyset: memory stays flat for any count."""
-    qs = scans_query(workspace_id, link_id)
-    if start is not None:
-        qs = qs.filter(occurred_at__gte=start)
-    if end is not None:
-        qs = qs.filter(occurred_at__lt=end)
+async def export_rows(workspace_id: int, filter: ScanFilter) -> AsyncIterator[list[Scan]]:
+    """Scans oldest first, in chunks, by keyset: memory stays flat for any count."""
+    qs = scans_query(workspace_id, filter=filter)
     after = 0
     while True:
         chunk = await qs.filter(id__gt=after).order_by("id").limit(EXPORT_CHUNK)

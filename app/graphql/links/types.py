@@ -12,9 +12,9 @@ from app.domain.links.models import Link as LinkModel
 from app.graphql.context import Info
 from app.graphql.designs.types import Design, load_design
 from app.graphql.permissions import requires
-from app.graphql.relay import Connection, Node, UserError, to_global_id
+from app.graphql.relay import Node, UserError, to_global_id
 from app.graphql.scans import schema as scans
-from app.graphql.scans.types import ChartFormat, Interval, LinkAnalytics, Scan
+from app.graphql.scans.types import ChartFormat, Interval, LinkAnalytics, ScanConnection
 
 
 @strawberry.enum
@@ -132,7 +132,7 @@ class Link(Node):
     @strawberry.field(extensions=requires("analytics:read"))
     async def scans(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Scan]:
+    ) -> ScanConnection:
         return await scans.link_scans(info, self.pk, first, after)
 
     @classmethod

@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncGenerator
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import cast
 
 import strawberry
 from graphql import GraphQLError
 
 from app.domain.errors import DomainError, NotFound
 from app.domain.pagination import paginate
-from app.domain.scans import charts, services
+from app.domain.scans import charts, retention, services
 from app.domain.scans.analytics import Analytics, Filter
 from app.graphql.context import Info
 from app.graphql.permissions import requires
-from app.graphql.relay import Connection, Node, after_pk, pk_of
+from app.graphql.relay import Node, after_pk, pk_of
 from app.graphql.scans.types import (
     AnalyticsFilter,
     ChartFormat,
     Interval,
     LinkAnalytics,
     Scan,
+    ScanConnection,
+    ScanFilter,
     WorkspaceAnalytics,
 )
 
@@ -103,12 +106,42 @@ def workspace_analytics(
     return WorkspaceAnalytics(query=query)
 
 
+def _retained_since(info: Info) -> datetime | None:
+    days = info.context.services.settings.scan_retention_days
+    return retention.cutoff(days, datetime.now(UTC)) if days else None
+
+
 async def link_scans(
     info: Info, link_pk: int | None, first: int | None, after: str | None
-) -> Connection[Scan]:
+) -> ScanConnection:
     qs = services.scans_query(info.context.workspace_id, link_pk if link_pk is not None else -1)
     page = await paginate(qs, first, after_pk(after))
-    return Connection.of(page, Scan.from_model)
+    connection = cast(ScanConnection, ScanConnection.of(page, Scan.from_model))
+    connection.retained_since = _retained_since(info)
+    return connection
+
+
+async def workspace_scans(
+    info: Info, first: int | None, after: str | None, filter: ScanFilter | None
+) -> ScanConnection:
+    """The workspace's scans, newest first; without a filter, humans only (as analytics)."""
+    filter = filter or ScanFilter()
+    link_pk: int | None = None
+    if filter.link_id is not None:
+        link_pk = pk_of(filter.link_id, "Link") or -1  # a foreign id: a link without scans
+    narrowed = services.ScanFilter(
+        start=filter.from_,
+        end=filter.to,
+        link_id=link_pk,
+        tag=filter.tag,
+        source=filter.source.value if filter.source is not None else None,
+        include_bots=filter.include_bots,
+    )
+    qs = services.scans_query(info.context.workspace_id, filter=narrowed)
+    page = await paginate(qs, first, after_pk(after))
+    connection = cast(ScanConnection, ScanConnection.of(page, Scan.from_model))
+    connection.retained_since = _retained_since(info)
+    return connection
 
 
 async def find_scan(info: Info, pk: int) -> Node | None:

@@ -13,7 +13,7 @@ from app.domain.scans import analytics
 from app.domain.scans.models import Scan as ScanModel
 from app.graphql.context import Info
 from app.graphql.loaders import rows_by_pk
-from app.graphql.relay import Node, to_global_id
+from app.graphql.relay import Connection, Node, to_global_id
 
 if TYPE_CHECKING:
     from app.graphql.links.types import Link
@@ -238,3 +238,23 @@ class AnalyticsFilter:
     search: str | None = strawberry.field(
         default=None, description="Links whose slug, title or destination contains this."
     )
+
+
+@strawberry.type(name="ScanConnection")
+class ScanConnection(Connection[Scan]):
+    retained_since: datetime | None = strawberry.field(
+        default=None,
+        description="Where the list ends: scans before this instant are deleted by the "
+        "retention policy (QRFORGE_SCAN_RETENTION_DAYS), within a day of it; null when scans "
+        "are kept forever. Analytics and counters still include them.",
+    )
+
+
+@strawberry.input
+class ScanFilter:
+    from_: datetime | None = strawberry.field(default=None, name="from")
+    to: datetime | None = None
+    link_id: strawberry.ID | None = None
+    tag: str | None = None
+    source: ScanSource | None = None
+    include_bots: bool = False

@@ -23,7 +23,13 @@ from app.graphql.relay import (
     user_errors,
 )
 from app.graphql.scans import schema as scans
-from app.graphql.scans.types import AnalyticsFilter, Interval, WorkspaceAnalytics
+from app.graphql.scans.types import (
+    AnalyticsFilter,
+    Interval,
+    ScanConnection,
+    ScanFilter,
+    WorkspaceAnalytics,
+)
 from app.security import keys
 
 
@@ -62,6 +68,17 @@ class Workspace(Node):
     ) -> WorkspaceAnalytics:
         """Every link's scans together (or those the filter picks), from rollups."""
         return scans.workspace_analytics(info, from_, to, interval, filter, include_bots)
+
+    @strawberry.field(extensions=requires("analytics:read"))
+    async def scans(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: ScanFilter | None = None,
+    ) -> ScanConnection:
+        """Scans of every link, newest first; bots only with `includeBots: true`."""
+        return await scans.workspace_scans(info, first, after, filter)
 
     @classmethod
     def from_model(cls, workspace: WorkspaceModel) -> Workspace:
