@@ -1,4 +1,4 @@
-"""qrforge serve | worker | migrate | keys | workspaces | schema."""
+"""qrforge serve | worker | migrate | keys | workspaces | import | schema."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from tortoise.migrations.api import migrate as tortoise_migrate
 
 from app import operators
 from app.db import tortoise_config
+from app.domain.imports import formats
 from app.domain.workspaces import services
 from app.domain.workspaces.services import LIMIT_FIELDS
 from app.settings import Settings, SettingsError
@@ -122,6 +123,12 @@ def main(argv: list[str] | None = None) -> None:
         limits.add_argument(
             f"--{flag}", type=_limit, metavar="N|default", default=argparse.SUPPRESS
         )
+    imports = commands.add_parser(
+        "import", help="import links from an export (exits 1 if any row was refused)"
+    )
+    imports.add_argument("file")
+    imports.add_argument("--workspace", required=True)
+    imports.add_argument("--format", required=True, choices=formats.FORMATS)
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -147,6 +154,8 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "migrate":
         asyncio.run(migrate(settings))
         print("migrations applied")
+    elif args.command == "import":
+        _import(settings, args)
     elif args.command in ("keys", "workspaces"):
         from app.domain.errors import DomainError
 
@@ -154,6 +163,20 @@ def main(argv: list[str] | None = None) -> None:
             print(asyncio.run(_operate(settings, args)))
         except DomainError as error:
             sys.exit(f"qrforge {_subcommand(args)}: {error}")
+
+
+def _import(settings: Settings, args: argparse.Namespace) -> None:
+    work = lambda: operators.import_file(args.workspace, args.file, args.format)  # noqa: E731
+    try:
+        report = asyncio.run(operators.with_database(settings, work))
+    except (OSError, ValueError) as error:
+        sys.exit(f"qrforge import: {args.file}: {error}")
+    for problem in report.errors:
+        print(f"row {problem.row}, {problem.field}: {problem.message}", file=sys.stderr)
+    refused = len({problem.row for problem in report.errors})
+    print(f"Imported {report.created} links into '{args.workspace}'; {refused} rows refused.")
+    if refused:
+        sys.exit(1)
 
 
 def _limit(value: str) -> int | None:

@@ -7,11 +7,14 @@ workspaces and the only way to change a workspace's quotas (no API key can).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import TypeVar
 
 from tortoise import Tortoise
 
 from app.db import tortoise_config
+from app.domain.imports import formats
+from app.domain.imports.services import ImportReport, import_links
 from app.domain.workspaces import quotas, services
 from app.domain.workspaces.models import ApiKey, Workspace
 from app.security import keys
@@ -96,3 +99,11 @@ async def set_limits(settings: Settings, name: str, limits: dict[str, int | None
         f"and {now.bulk_items_per_day} bulk items a day; {now.requests_per_minute} requests "
         "a minute per key."
     )
+
+
+async def import_file(workspace: str, path: str, format: str) -> ImportReport:
+    """Links from another shortener's export (app/domain/imports/formats.py) into a workspace,
+    created when needed."""
+    rows = formats.read(format, Path(path).read_bytes())
+    target = await services.ensure_workspace(workspace)
+    return await import_links(target.id, rows)

@@ -94,3 +94,20 @@ def test_issue15_set_limits_refuses_nonsense(qrforge) -> None:  # type: ignore[n
         "whole number"
         in qrforge("workspaces", "set-limits", "acme", "--codes-per-day", "x", ok=False).stderr
     )
+
+
+def test_issue15_import_reports_refused_rows_and_exits_1(qrforge) -> None:  # type: ignore[no-untyped-def]
+    bitly = Path(__file__).parent / "fixtures" / "imports" / "bitly.csv"
+    done = qrforge("import", str(bitly), "--workspace", "acme", "--format", "bitly", ok=False)
+    assert done.returncode == 1
+    assert "Imported 2 links into 'acme'; 1 rows refused." in done.stdout
+    assert "row 3, createdAt: Not a date: 'yesterday'." in done.stderr
+    again = qrforge("import", str(bitly), "--workspace", "acme", "--format", "bitly", ok=False)
+    assert "Imported 0 links" in again.stdout and "row 1, slug" in again.stderr
+
+
+def test_issue15_import_of_an_unreadable_file_says_why(qrforge, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    junk = tmp_path / "links.json"
+    junk.write_text("<html>")
+    done = qrforge("import", str(junk), "--workspace", "acme", "--format", "kutt", ok=False)
+    assert "not JSON" in done.stderr
