@@ -2,8 +2,8 @@
 
 Services emit `link.created`, `link.updated`, `link.deleted` (and later scan and bulk
 events) through an `Events` they are handed; listeners in every process (redirect caches,
-subscriptions) hear them on pub/sub, one channel per family (`link`, `scan`, `bulk`), so a
-listener hears only what it asked for: the redirect's cache is not woken by every scan.
+subscriptions) hear them on pub/sub, one channel per family (`link`, `scan`, `bulk`, `key`),
+through the one connection per process that `app.hub.EventHub` keeps.
 Pub/sub is fire-and-forget: whatever must not be lost (webhook deliveries) is queued as a
 job from here too.
 
@@ -17,21 +17,16 @@ is derived from the event id, so it is queued once, and `dispatch_event` is idem
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 import secrets
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from workers import constants
-
-log = logging.getLogger("qrforge.events")
 
 # Seconds between a lost subscription and the next try.
 RESUBSCRIBE_DELAY = 0.5
@@ -95,29 +90,26 @@ class Events:
             _queue_name=constants.key(constants.QUEUE, self.namespace),
         )
 
-    async def listen(self, *families: str) -> AsyncGenerator[Event, None]:
+    async def listen(
+        self, *families: str, on_subscribed: Callable[[], None] | None = None
+    ) -> AsyncGenerator[Event, None]:
         """Every event of these families emitted by any process from now on, until the
-        caller stops iterating."""
+        caller stops iterating; `on_subscribed` is called once Redis confirms them all. A
+        process's listeners share one of these through `app.hub.EventHub`."""
         pubsub = self.redis.pubsub()
         await pubsub.subscribe(*(channel(self.namespace, family) for family in families))
+        confirmed = 0
         try:
             async for message in pubsub.listen():
                 if message["type"] == "message":
                     body = json.loads(message["data"])
                     yield Event(body["type"], body["workspace_id"], body["data"])
+                elif message["type"] == "subscribe":
+                    confirmed += 1
+                    if confirmed == len(families) and on_subscribed is not None:
+                        on_subscribed()
         finally:
             await pubsub.aclose()
-
-    async def follow(self, *families: str) -> AsyncGenerator[Event, None]:
-        """Like `listen`, but it outlives a dropped connection (a Redis restart): it subscribes
-        again after a moment. Events emitted while it was away are not heard."""
-        while True:
-            try:
-                async for event in self.listen(*families):
-                    yield event
-            except (RedisError, OSError):
-                log.warning("event subscription to %s lost; subscribing again", families)
-                await asyncio.sleep(RESUBSCRIBE_DELAY)
 
 
 class NoEvents:

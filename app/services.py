@@ -13,6 +13,7 @@ from tortoise import Tortoise
 
 from app.db import tortoise_config
 from app.events import Events
+from app.hub import EventHub
 from app.settings import Settings
 from app.storage import ResultStore, open_store
 from workers import constants
@@ -26,6 +27,11 @@ class Services:
     @property
     def events(self) -> Events:
         return Events(self.redis, self.settings.redis_namespace)
+
+    @cached_property
+    def hub(self) -> EventHub:
+        """The process's one pub/sub connection, fanned out to its listeners (app.hub)."""
+        return EventHub(self.events)
 
     @cached_property
     def results(self) -> ResultStore:
@@ -51,9 +57,11 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     redis = await create_pool(
         RedisSettings.from_dsn(settings.redis_url), default_queue_name=_queue(settings)
     )
+    services = Services(settings=settings, redis=redis)
     try:
-        yield Services(settings=settings, redis=redis)
+        yield services
     finally:
+        await services.hub.close()
         await redis.aclose()
         await Tortoise.close_connections()
 

@@ -10,10 +10,12 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from app.domain.workspaces.services import Principal, authenticate
 from app.graphql.context import Context
 from app.http.admission import bearer
+from app.http.sockets import GuardedTransportWS, SocketGuard
 from app.web.pages import page
 
 
@@ -26,6 +28,18 @@ def unauthenticated(message: str) -> JSONResponse:
 
 
 class GraphQLApp(GraphQL[Context, None]):
+    # Sockets speak graphql-transport-ws only: the legacy graphql-ws protocol would be a
+    # second handler to hold to the same checks, and current clients all speak the first.
+    graphql_transport_ws_handler_class = GuardedTransportWS
+
+    def __init__(self, schema: Any) -> None:
+        super().__init__(
+            schema,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            max_subscriptions_per_connection=None,  # GuardedTransportWS caps, with a code
+        )
+        self.guard = SocketGuard()
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not self._is_ide_page(Request(scope)):
             request = Request(scope, receive)
@@ -70,5 +84,6 @@ class GraphQLApp(GraphQL[Context, None]):
         principal = await authenticate(key) if key else None
         if principal is None:
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
+        self.guard.admit(principal)
         context.principal = principal
         return None

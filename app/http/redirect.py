@@ -97,7 +97,7 @@ async def serve_redirects(app: Starlette, services: Services) -> AsyncIterator[R
     app.state.country_header = (settings.country_header or "").lower().encode() or None
     app.state.secure_cookies = settings.public_url.startswith("https://")
     tasks = [
-        asyncio.create_task(cache.follow(services.events), name="link-cache-invalidation"),
+        asyncio.create_task(cache.follow(services.hub), name="link-cache-invalidation"),
         asyncio.create_task(recorder.run_replayer(), name="scan-spool-replayer"),
     ]
     try:

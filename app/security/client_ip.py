@@ -74,19 +74,34 @@ def _forwarded_for(header: str) -> list[str]:
     return hops
 
 
+# Addresses whose parse this process remembers: parsing one costs microseconds, on every
+# redirect behind a proxy; proxies and returning phones repeat. Full, it starts over.
+MAX_REMEMBERED = 10_000
+
+
 class ClientAddress:
     """Finds the client address of a request; `trusted` are the proxies whose headers count."""
 
     def __init__(self, trusted: Iterable[Network] = ()) -> None:
         self.trusted = tuple(trusted)
+        self._known: dict[str, tuple[str | None, bool]] = {}
 
-    def is_trusted(self, address: Address | None) -> bool:
-        return address is not None and any(address in network for network in self.trusted)
+    def _look(self, value: str) -> tuple[str | None, bool]:
+        """(the address written plainly, or None if it is not one; whether it is trusted)."""
+        known = self._known.get(value)
+        if known is None:
+            address = _address(value)
+            trusted = address is not None and any(address in net for net in self.trusted)
+            known = (str(address) if address is not None else None, trusted)
+            if len(self._known) >= MAX_REMEMBERED:
+                self._known.clear()
+            self._known[value] = known
+        return known
 
     def of(self, scope: Scope) -> str | None:
         client = scope.get("client")
         peer = client[0] if client else None
-        if not self.trusted or peer is None or not self.is_trusted(_address(peer)):
+        if not self.trusted or peer is None or not self._look(peer)[1]:
             return peer
         forwarded = x_forwarded_for = x_real_ip = None
         for name, value in scope["headers"]:
@@ -107,11 +122,11 @@ class ClientAddress:
             return peer
         client_ip = peer
         for hop in reversed(hops):
-            address = _address(hop)
+            address, trusted = self._look(hop)
             if address is None:  # "unknown", an obfuscated name, garbage: go no further
                 break
-            client_ip = str(address)
-            if not self.is_trusted(address):
+            client_ip = address
+            if not trusted:
                 break
         return client_ip
 

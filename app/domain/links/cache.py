@@ -8,7 +8,6 @@ whole process cache is dropped anyway).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 
@@ -20,7 +19,7 @@ from app.domain.breaker import REDIS_DOWN, RedisBreaker
 from app.domain.links import slugs
 from app.domain.links.models import Link
 from app.domain.links.resolve import ResolvedLink
-from app.events import RESUBSCRIBE_DELAY, Events
+from app.hub import GAP, EventHub
 from workers import constants
 
 log = logging.getLogger("qrforge.links")
@@ -132,21 +131,19 @@ class LinkCache:
         except REDIS_DOWN:
             pass  # every process's listener deletes it too; the TTL is the last resort
 
-    async def follow(self, events: Events) -> None:
+    async def follow(self, hub: EventHub) -> None:
         """Evict links as their events arrive, until cancelled; survives Redis restarts."""
-        while True:
-            try:
-                async for event in events.listen("link"):  # created, updated, deleted
-                    slugs = {event.data.get("slug"), event.data.get("old_slug")}
-                    known = [slug for slug in slugs if isinstance(slug, str)]
+        async with hub.follow("link", gaps=True) as feed:  # created, updated, deleted
+            async for event in feed:
+                if event is GAP:  # events may have been missed while the hub was away
+                    self.clear()
+                    continue
+                slugs = {event.data.get("slug"), event.data.get("old_slug")}
+                known = [slug for slug in slugs if isinstance(slug, str)]
+                try:
                     if event.type == "link.created":
                         self.evict(*known)  # only a "missing" mark can be in the way
-                    else:
+                    elif known:
                         await self.forget(*known)
-            except REDIS_DOWN:
-                pass
-            except Exception:
-                log.exception("link event listener failed")
-            # Events may have been missed while the subscription was down.
-            self.clear()
-            await asyncio.sleep(RESUBSCRIBE_DELAY)
+                except Exception:
+                    log.exception("link event listener failed")

@@ -11,6 +11,7 @@ from tortoise.queryset import QuerySet
 
 from app.domain.errors import InvalidInput, NotFound, Problem
 from app.domain.workspaces.models import ApiKey, Workspace
+from app.events import EventSink
 from app.security import keys
 
 log = logging.getLogger(__name__)
@@ -100,12 +101,15 @@ def keys_query(workspace_id: int) -> QuerySet[ApiKey]:
     return ApiKey.filter(workspace_id=workspace_id, revoked_at=None)
 
 
-async def revoke_key(workspace_id: int, key_id: int) -> None:
+async def revoke_key(workspace_id: int, key_id: int, events: EventSink | None = None) -> None:
+    """Revoke a key; with `events`, every API process hears it and closes its sockets."""
     updated = await ApiKey.filter(id=key_id, workspace_id=workspace_id, revoked_at=None).update(
         revoked_at=datetime.now(UTC)
     )
     if not updated:
         raise NotFound.of("API key")
+    if events is not None:
+        await events.emit("key.revoked", workspace_id, {"id": key_id})
 
 
 async def revoke_by_prefix(prefix: str) -> ApiKey:

@@ -66,8 +66,8 @@ class Subscription:
     ) -> AsyncGenerator[BulkJob, None]:
         """The job now, then after every batch, and once at the end."""
         workspace_id, pk = info.context.workspace_id, pk_of(id, "BulkJob") or -1
-        events = info.context.services.events.listen("bulk")
-        try:
+        # Listening before the first read: no update falls between the two.
+        async with info.context.services.hub.follow("bulk") as events:
             job = await BulkJobModel.get_or_none(id=pk, workspace_id=workspace_id)
             if job is None:
                 return
@@ -80,5 +80,3 @@ class Subscription:
                     continue
                 await job.refresh_from_db()
                 yield BulkJob.from_model(job)
-        finally:
-            await events.aclose()

@@ -165,9 +165,10 @@ class Subscription:
         workspace_id = info.context.workspace_id
         # A malformed or foreign link id is a link with no scans: nothing ever arrives.
         link_pk = (pk_of(link_id, "Link") or -1) if link_id is not None else None
-        async for event in info.context.services.events.follow("scan"):
-            if event.type != "scan.created" or event.workspace_id != workspace_id:
-                continue
-            if link_pk is not None and event.data.get("link_id") != link_pk:
-                continue
-            yield Scan.from_event(event.data)
+        async with info.context.services.hub.follow("scan") as feed:
+            async for event in feed:
+                if event.type != "scan.created" or event.workspace_id != workspace_id:
+                    continue
+                if link_pk is not None and event.data.get("link_id") != link_pk:
+                    continue
+                yield Scan.from_event(event.data)

@@ -184,7 +184,11 @@ class Mutation:
     @strawberry.mutation(extensions=requires("keys:manage"))
     async def revoke_api_key(self, info: Info, id: strawberry.ID) -> DeletePayload:
         try:
-            await services.revoke_key(info.context.workspace_id, pk_of(id, "ApiKey") or -1)
+            await services.revoke_key(
+                info.context.workspace_id,
+                pk_of(id, "ApiKey") or -1,
+                info.context.services.events,
+            )
         except DomainError as error:
             return DeletePayload(user_errors=user_errors(error))
         return DeletePayload(deleted_id=id)
