@@ -14,6 +14,7 @@ import httpx
 import zxingcpp
 from PIL import Image
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from tests.web.browsing import element, sign_in, text_appears, wait
@@ -34,6 +35,11 @@ def colours(image: bytes) -> int:
     return len(Image.open(io.BytesIO(image)).convert("RGB").getcolors(maxcolors=1 << 16) or ())
 
 
+def has_red(image: bytes) -> bool:
+    found = Image.open(io.BytesIO(image)).convert("RGB").getcolors(maxcolors=1 << 16) or ()
+    return any(r > 240 and g < 16 and b < 16 for _, (r, g, b) in found)
+
+
 def preview_bytes(driver: Any) -> bytes:
     src = element(driver, "img#preview").get_attribute("src")
     assert src and src.startswith("data:image/png;base64,"), src
@@ -41,13 +47,15 @@ def preview_bytes(driver: Any) -> bytes:
 
 
 def fill(driver: Any, name: str, value: str) -> None:
-    field = element(driver, f"[name='{name}']")
-    field.clear()
+    """Replace a field's text by typing over it, as a person does. (clear() changes the DOM
+    without an input event, so a re-render may put the old value back before typing.)"""
+    field = element(driver, name if name.startswith("#") else f"[name='{name}']")
+    field.send_keys(Keys.CONTROL, "a")
     field.send_keys(value)
 
 
 def test_styled_code_made_in_the_form_previews_scans_and_counts_live(
-    page: Any, served: tuple[str, str], shoot: Callable[[str], Path]
+    page: Any, served: tuple[str, str], shoot: Callable[[str], Path], tmp_path: Path
 ) -> None:
     base, key = served
     slug = f"web{uuid.uuid4().hex[:8]}"
@@ -62,9 +70,14 @@ def test_styled_code_made_in_the_form_previews_scans_and_counts_live(
     Select(element(page, "[name='style.finderShape']")).select_by_visible_text("ROUNDED")
     element(page, "[name=gradient]").click()
 
-    # The preview follows the form: wait for one with the last change (the gradient: more
-    # than two colours), then it must scan as the code's short URL.
-    wait(page, lambda d: colours(preview_bytes(d)) > 2, message="no gradient in the preview")
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (64, 64), (255, 0, 0)).save(logo)
+    element(page, "[name=logo]").send_keys(str(logo))
+
+    # The preview follows the form: wait for one with the last change (the red logo, on a
+    # gradient of more than two colours), then it must scan as the code's short URL.
+    wait(page, lambda d: has_red(preview_bytes(d)), message="no logo in the preview")
+    assert colours(preview_bytes(page)) > 3
     scanned = f"{base}/r/{slug}?qr=1"
     assert decoded(preview_bytes(page)) == scanned
     assert "Scannable" in element(page, "#verdict").text
@@ -79,9 +92,7 @@ def test_styled_code_made_in_the_form_previews_scans_and_counts_live(
     assert decoded(preview_bytes(page)) == scanned
 
     Select(element(page, "#dl-format")).select_by_visible_text("PNG")
-    size = element(page, "#dl-size")
-    size.clear()
-    size.send_keys("768")
+    fill(page, "#dl-size", "768")
     wait(page, lambda d: "size=768" in (element(d, "#download").get_attribute("href") or ""))
     download = httpx.get(element(page, "#download").get_attribute("href"))
     assert download.status_code == 200 and download.headers["content-type"] == "image/png"

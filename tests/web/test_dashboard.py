@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from tests.web.browsing import element, sign_in, text_appears, wait
 from tests.web.conftest import Api, unique
@@ -80,3 +81,43 @@ def test_graphiql_runs_a_query_with_only_this_server_reachable(
     # And the browser really has no way out (the page's CSP aside): another host fails.
     with pytest.raises(WebDriverException, match="ERR_PROXY_CONNECTION_FAILED"):
         page.get("http://example.com/")
+
+
+def test_link_made_and_edited_in_its_form(
+    page: Any, served: tuple[str, str], api: Api, shoot: Callable[[str], Path]
+) -> None:
+    base, key = served
+    slug = unique("form")
+    sign_in(page, base, key)
+    page.find_element(By.LINK_TEXT, "Links").click()
+    element(page, "a[href='/app/links/new']").click()
+    element(page, "#link-destination").send_keys("ftp://example.com/file")
+    # Checked as it is typed: the refusal sits under the destination field.
+    refusal = text_appears(page, "#link-form .field [role=alert]", "http")
+    assert (
+        refusal.find_element(By.XPATH, "..")
+        .find_element(By.TAG_NAME, "input")
+        .get_attribute("name")
+        == "destination"
+    )
+    shoot("link-new")
+    destination = element(page, "#link-destination")
+    destination.send_keys(Keys.CONTROL, "a")
+    destination.send_keys("https://example.com/made-in-form")
+    element(page, "#link-slug").send_keys(slug)
+    wait(page, lambda d: not d.find_elements(By.CSS_SELECTOR, "#link-form [role=alert]"))
+    element(page, "#link-form button[type=submit]").click()
+    text_appears(page, "main h1", slug)
+
+    element(page, "#edit-link").click()
+    limit = element(page, "#link-scanLimit")
+    limit.send_keys("5")
+    element(page, "#link-title").send_keys("Made in the form")
+    element(page, "#link-form button[type=submit]").click()
+    text_appears(page, "#link-form [role=status]", "Saved")
+    link = api("query($s: String) { link(slug: $s) { title scanLimit destination } }", s=slug)
+    assert link["link"] == {
+        "title": "Made in the form",
+        "scanLimit": 5,
+        "destination": "https://example.com/made-in-form",
+    }

@@ -4,6 +4,7 @@ import { html, render, useEffect, useState, Link, ErrorText, navigate } from "/s
 import { LinksView, CodesView } from "/static/js/views/lists.js";
 import { CodeEditor } from "/static/js/views/editor.js";
 import { LinkView } from "/static/js/views/analytics.js";
+import { LinkEditor } from "/static/js/views/link-editor.js";
 import { BulkView } from "/static/js/views/bulk.js";
 import { WebhooksView } from "/static/js/views/webhooks.js";
 import { KeysView } from "/static/js/views/keys.js";
@@ -15,6 +16,8 @@ const VIEWS = [
   [/^\/app\/codes\/new$/, () => html`<${CodeEditor} />`],
   [/^\/app\/codes\/([^/]+)$/, (m) => html`<${CodeEditor} id=${decodeURIComponent(m[1])} />`],
   [/^\/app\/links$/, () => html`<${LinksView} />`],
+  [/^\/app\/links\/new$/, () => html`<${LinkEditor} />`],
+  [/^\/app\/links\/([^/]+)\/edit$/, (m) => html`<${LinkEditor} id=${decodeURIComponent(m[1])} />`],
   [/^\/app\/links\/([^/]+)$/, (m) => html`<${LinkView} id=${decodeURIComponent(m[1])} />`],
   [/^\/app\/bulk$/, () => html`<${BulkView} />`],
   [/^\/app\/webhooks$/, () => html`<${WebhooksView} />`],

@@ -2,7 +2,7 @@
 // its scans from the scanRecorded subscription, with the counters moving as they arrive.
 import { gql, subscribe } from "/static/js/api.js";
 import {
-  html, useEffect, useRef, useState, ErrorText, CopyButton, Status, formatDate, local,
+  html, useEffect, useRef, useState, ErrorText, CopyButton, Status, formatDate, local, Link,
 } from "/static/js/ui.js";
 
 const RANGES = {
@@ -123,7 +123,8 @@ export function LinkView({ id }) {
   const earlier = data.scans.edges.map((e) => e.node).filter((s) => !feed.some((f) => f.id === s.id));
   return html`<div>
     <section>
-      <h1>${data.title || data.slug} <${Status} status=${data.status} /></h1>
+      <h1>${data.title || data.slug} <${Status} status=${data.status} />
+        <${Link} href=${`/app/links/${encodeURIComponent(id)}/edit`} class="button" id="edit-link">Edit<//></h1>
       <p><code data-copy=${data.shortUrl}>${data.shortUrl}</code> <${CopyButton} text=${data.shortUrl} />
         ${" "}→ <span class="destination" title=${data.destination}>${data.destination}</span></p>
       <div class="cards">

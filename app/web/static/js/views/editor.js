@@ -459,6 +459,9 @@ export function CodeEditor({ id }) {
           ${Object.keys(preview.errors).length > 0 && html`<p class="error" role="alert">
             Not scannable or not valid as it stands: see the fields marked in red.</p>`}
           ${image && html`<p class="ok">Scannable: version ${image.version}, error correction ${image.errorCorrection}, ${image.width} px.</p>`}
+          ${image && image.errorCorrection !== s.errorCorrection && html`<p class="hint">Rendered at
+            ${image.errorCorrection}, not ${s.errorCorrection}: the server raises the level where the
+            style needs it (a logo covers modules) or where it costs no size.</p>`}
           ${image && image.scannability && html`<ul>
             ${image.scannability.minPrintSizeMm && html`<li>Print at least ${image.scannability.minPrintSizeMm} mm wide.</li>`}
             ${image.scannability.warnings.map((w) => html`<li class="warning">${w}</li>`)}

@@ -46,7 +46,7 @@ export function LinksView() {
     [search, tag, status, pages.after],
   );
   return html`<section>
-    <h1>Links</h1>
+    <h1>Links <${Link} href="/app/links/new" class="button">New link<//></h1>
     <div class="filters">
       <input type="search" name="search" placeholder="Search slug, title, destination"
         value=${search} onInput=${(e) => setSearch(e.target.value)} />
