@@ -69,6 +69,8 @@ def test_styled_code_made_in_the_form_previews_scans_and_counts_live(
     Select(element(page, "[name='style.moduleShape']")).select_by_visible_text("DOTS")
     Select(element(page, "[name='style.finderShape']")).select_by_visible_text("ROUNDED")
     element(page, "[name=gradient]").click()
+    Select(element(page, "[name='style.frame.style']")).select_by_visible_text("BANNER_TOP")
+    fill(page, "style.frame.text", "SCAN ME")
 
     logo = tmp_path / "logo.png"
     Image.new("RGB", (64, 64), (255, 0, 0)).save(logo)

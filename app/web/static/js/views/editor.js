@@ -39,7 +39,8 @@ const DEFAULT_STYLE = {
   moduleShape: "SQUARE", finderShape: "SQUARE", finderColor: "",
   gradientOn: false, gradientType: "LINEAR", rotation: 45, stop1: "#1d3fbf", stop2: "#b3186b",
   logo: null, logoSize: 0.2, hideBackgroundModules: true,
-  frameStyle: "", frameText: "", shape: "",
+  frameStyle: "", frameText: "", frameColor: "", frameTextColor: "", shape: "",
+  innerFinderShape: "", innerFinderColor: "",
 };
 
 function dataOf(type, values) {
@@ -72,9 +73,15 @@ function styleOf(s, features) {
       hideBackgroundModules: Boolean(s.hideBackgroundModules) };
   }
   if (features.style.has("frame") && s.frameStyle) {
-    style.frame = { style: s.frameStyle, ...(s.frameText ? { text: s.frameText } : {}) };
+    style.frame = { style: s.frameStyle, ...(s.frameText ? { text: s.frameText } : {}),
+      ...(s.frameColor ? { color: s.frameColor } : {}),
+      ...(s.frameTextColor ? { textColor: s.frameTextColor } : {}) };
   }
   if (features.style.has("shape") && s.shape) style.shape = s.shape;
+  if (features.style.has("innerFinderShape")) {
+    if (s.innerFinderShape) style.innerFinderShape = s.innerFinderShape;
+    if (s.innerFinderColor) style.innerFinderColor = s.innerFinderColor;
+  }
   return style;
 }
 
@@ -93,13 +100,25 @@ function styleFromApi(style) {
     logo: style.logo && style.logo.data ? style.logo.data : null,
     logoSize: style.logo ? style.logo.size : DEFAULT_STYLE.logoSize,
     hideBackgroundModules: style.logo ? style.logo.hideBackgroundModules : true,
+    shape: style.shape === "CIRCLE" ? "CIRCLE" : "",
+    innerFinderShape: style.innerFinderShape || "",
+    innerFinderColor: (style.innerFinderColor || "").slice(0, 7),
+    frameStyle: style.frame ? style.frame.style : "",
+    frameText: style.frame ? style.frame.text : "",
+    frameColor: style.frame ? style.frame.color.slice(0, 7) : "",
+    frameTextColor: style.frame ? style.frame.textColor.slice(0, 7) : "",
   };
 }
 
-const CODE = `query Code($id: ID!) { qrCode(id: $id) {
+// The style fields this server has: an edit must send back what it read, or it would drop
+// (say) a frame that the form did not know to load.
+const codeQuery = (features) => `query Code($id: ID!) { qrCode(id: $id) {
   id name kind dataType data encodedText
   style { size margin errorCorrection foreground background moduleShape finderShape finderColor
-    gradient { type rotation stops { offset color } } logo { data size hideBackgroundModules } }
+    gradient { type rotation stops { offset color } } logo { data size hideBackgroundModules }
+    ${features.style.has("shape") ? "shape" : ""}
+    ${features.style.has("innerFinderShape") ? "innerFinderShape innerFinderColor" : ""}
+    ${features.style.has("frame") ? "frame { style text textColor color }" : ""} }
   link { id shortUrl status scanCount uniqueScanCount }
 } }`;
 
@@ -244,8 +263,8 @@ export function CodeEditor({ id }) {
   }, []);
 
   useEffect(() => {
-    if (!id) return;
-    gql(CODE, { id }).then((d) => {
+    if (!id || !features) return;
+    gql(codeQuery(features), { id }).then((d) => {
       const code = d.qrCode;
       if (!code) {
         setSaveFailure("No such code in this workspace.");
@@ -259,7 +278,7 @@ export function CodeEditor({ id }) {
       setSaved(code);
       setLoaded(true);
     }, setSaveFailure);
-  }, [id]);
+  }, [id, features]);
 
   const set = (key) => (value) => setStyle((s) => ({ ...s, [key]: value }));
   const setValue = (key) => (value) => setValues((v) => ({ ...v, [key]: value }));
@@ -392,6 +411,10 @@ export function CodeEditor({ id }) {
               <select id="style.errorCorrection" name="style.errorCorrection" value=${s.errorCorrection} onChange=${(e) => set("errorCorrection")(e.target.value)}>
                 ${["L", "M", "Q", "H"].map((m) => html`<option>${m}</option>`)}</select>
             <//>
+            ${features && features.style.has("innerFinderShape") && html`<${Field} label="Finder centres" name="style.innerFinderShape" errors=${errors}>
+              <select id="style.innerFinderShape" name="style.innerFinderShape" value=${s.innerFinderShape} onChange=${(e) => set("innerFinderShape")(e.target.value)}>
+                <option value="">As the finders</option>${FINDERS.map((m) => html`<option>${m}</option>`)}</select>
+            <//>`}
             ${features && features.style.has("shape") && html`<${Field} label="Outline" name="style.shape" errors=${errors}>
               <select id="style.shape" name="style.shape" value=${s.shape} onChange=${(e) => set("shape")(e.target.value)}>
                 <option value="">Square</option><option value="CIRCLE">Circle</option></select>
@@ -435,13 +458,16 @@ export function CodeEditor({ id }) {
           <${FieldErrors} errors=${errors["style.logo"]} />
           ${features && features.style.has("frame") && html`<div class="row">
             <${Field} label="Frame" name="style.frame.style" errors=${errors}>
-              <select id="style.frame.style" value=${s.frameStyle} onChange=${(e) => set("frameStyle")(e.target.value)}>
+              <select id="style.frame.style" name="style.frame.style" value=${s.frameStyle} onChange=${(e) => set("frameStyle")(e.target.value)}>
                 <option value="">None</option>${frameStyles.map((f) => html`<option>${f}</option>`)}</select>
             <//>
             <${Field} label="Frame text" name="style.frame.text" errors=${errors}>
-              <input id="style.frame.text" value=${s.frameText} placeholder="Scan me" onInput=${(e) => set("frameText")(e.target.value)} />
+              <input id="style.frame.text" name="style.frame.text" value=${s.frameText} placeholder="SCAN ME" onInput=${(e) => set("frameText")(e.target.value)} />
             <//>
-          </div>`}
+            <${Colour} label="Frame colour" name="style.frame.color" value=${s.frameColor} onChange=${set("frameColor")} errors=${errors} />
+            <${Colour} label="Text colour" name="style.frame.textColor" value=${s.frameTextColor} onChange=${set("frameTextColor")} errors=${errors} />
+          </div>
+          <${FieldErrors} errors=${errors["style.frame"]} />`}
         </fieldset>
         <${FieldErrors} errors=${errors.style} />
         <${FieldErrors} errors=${errors[""]} />
@@ -459,9 +485,9 @@ export function CodeEditor({ id }) {
           ${Object.keys(preview.errors).length > 0 && html`<p class="error" role="alert">
             Not scannable or not valid as it stands: see the fields marked in red.</p>`}
           ${image && html`<p class="ok">Scannable: version ${image.version}, error correction ${image.errorCorrection}, ${image.width} px.</p>`}
-          ${image && image.errorCorrection !== s.errorCorrection && html`<p class="hint">Rendered at
-            ${image.errorCorrection}, not ${s.errorCorrection}: the server raises the level where the
-            style needs it (a logo covers modules) or where it costs no size.</p>`}
+          ${image && image.errorCorrection !== s.errorCorrection && html`<p class="hint">${`Rendered at ${image.errorCorrection}, not ${s.errorCorrection}: the
+            server raises the level where the style needs it (a logo covers modules) or where it
+            costs no size.`}</p>`}
           ${image && image.scannability && html`<ul>
             ${image.scannability.minPrintSizeMm && html`<li>Print at least ${image.scannability.minPrintSizeMm} mm wide.</li>`}
             ${image.scannability.warnings.map((w) => html`<li class="warning">${w}</li>`)}
