@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
-WAIT = 15  # seconds; generous for a CI machine shared with the rest of the suite
+WAIT = 30  # seconds; generous for a CI machine shared with the rest of the suite
 
 
 def wait(driver: Any, condition: Any, timeout: float = WAIT, message: str = "") -> Any:

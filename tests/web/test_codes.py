@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import zxingcpp
 from PIL import Image
 from selenium.webdriver.common.by import By
@@ -18,6 +19,10 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from tests.web.browsing import element, sign_in, text_appears, wait
+
+# A real browser against a real server: slower than the suite's 60 s default on a busy
+# CI machine (each test is a few seconds when the machine is idle).
+pytestmark = pytest.mark.timeout(180)
 
 PHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
@@ -96,7 +101,7 @@ def test_styled_code_made_in_the_form_previews_scans_and_counts_live(
     Select(element(page, "#dl-format")).select_by_visible_text("PNG")
     fill(page, "#dl-size", "768")
     wait(page, lambda d: "size=768" in (element(d, "#download").get_attribute("href") or ""))
-    download = httpx.get(element(page, "#download").get_attribute("href"))
+    download = httpx.get(element(page, "#download").get_attribute("href"), timeout=60)
     assert download.status_code == 200 and download.headers["content-type"] == "image/png"
     assert Image.open(io.BytesIO(download.content)).width == 768
     assert decoded(download.content) == scanned
@@ -110,7 +115,7 @@ def test_styled_code_made_in_the_form_previews_scans_and_counts_live(
 
     # A phone scans the printed code: the redirect answers, the worker stores the scan,
     # and the page hears of it over its subscription.
-    answer = httpx.get(scanned, headers={"User-Agent": PHONE}, follow_redirects=False)
+    answer = httpx.get(scanned, headers={"User-Agent": PHONE}, follow_redirects=False, timeout=30)
     assert answer.status_code == 302 and answer.headers["location"] == "https://example.com/styled"
     line = text_appears(page, "#feed li", "QR scan", timeout=30)
     assert "mobile" in line.text.lower() or "ios" in line.text.lower(), line.text
@@ -121,7 +126,7 @@ def test_styled_code_made_in_the_form_previews_scans_and_counts_live(
     assert element(page, "#range-total").text == "1" and element(page, "#scan-count").text == "1"
     chart = element(page, "#chart")
     wait(page, lambda d: d.execute_script("return arguments[0].naturalWidth", chart) > 0)
-    svg = httpx.get(base + chart.get_attribute("src").removeprefix(base))
+    svg = httpx.get(base + chart.get_attribute("src").removeprefix(base), timeout=30)
     assert svg.headers["content-type"].startswith("image/svg+xml") and "1 scan ·" in svg.text
     assert page.execute_script("return window.notReloaded") is True
     shoot("link-analytics")

@@ -14,6 +14,10 @@ from selenium.webdriver.common.keys import Keys
 from tests.web.browsing import element, sign_in, text_appears, wait
 from tests.web.conftest import Api, unique
 
+# A real browser against a real server: slower than the suite's 60 s default on a busy
+# CI machine (each test is a few seconds when the machine is idle).
+pytestmark = pytest.mark.timeout(180)
+
 CREATE_CODE = """mutation($input: CreateQrCodeInput!) {
   createQrCode(input: $input) {
     qrCode { id name link { id slug shortUrl } }

@@ -20,6 +20,10 @@ from selenium.webdriver.common.by import By
 from tests.web.browsing import element, sign_in, text_appears, wait
 from tests.web.conftest import Api, unique
 
+# A real browser against a real server: slower than the suite's 60 s default on a busy
+# CI machine (each test is a few seconds when the machine is idle).
+pytestmark = pytest.mark.timeout(180)
+
 
 def test_a_50_row_csv_becomes_a_zip_with_row_errors_by_row(
     page: Any, served: tuple[str, str], tmp_path: Path, shoot: Callable[[str], Path]
