@@ -244,6 +244,22 @@ BULK = dict(
     ],
 )
 HEX_QUERY = {"type": "string", "pattern": f"^#?{HEX}"}
+UPLOAD = {
+    "type": "object",
+    "required": ["file"],
+    "properties": {
+        "file": {**BINARY, "description": "CSV (UTF-8) or XLSX; the first row names the columns."},
+        "format": {"type": "string", "enum": ["PNG", "SVG", "JPEG", "PDF"]},
+        "size": {"type": "integer", "minimum": 64, "maximum": 4096},
+        "idempotencyKey": {"type": "string", "minLength": 1, "maxLength": 100},
+        "sheet": {"type": "string", "description": "LabelSheetInput as JSON."},
+    },
+}
+BULK_JOB = {
+    "type": "object",
+    "required": ["id", "status", "total"],
+    "properties": {"id": STRING, "status": STRING, "total": {"type": "integer"}},
+}
 RENDER_QUERY = [
     _param("query", "data", {"type": "string", "minLength": 1},
            "What to encode: an http(s) URL, or else text.", required=True,
@@ -321,6 +337,18 @@ PATHS: dict[str, Any] = {
                    "Unauthorized", "Forbidden", "NotFound", "Invalid", "TooManyRequests",
                    description="Needs a key with `analytics:read`.",
                    security=[{"apiKey": []}], parameters=EXPORT_QUERY),
+    },
+    "/bulk": {
+        "post": _op(
+            "A bulk job from a CSV or XLSX file",
+            {"201": _answer("The job, queued.", "application/json", BULK_JOB)},
+            "Unauthorized", "Forbidden", "TooLarge", "Invalid", "TooManyRequests",
+            description="Needs a key with `bulk:write`. One code a row; the columns are in the "
+            "README. A file with a bad row stores nothing: `errors` names each row and column "
+            "(`field` is [row, column], the header being row 1).",
+            security=[{"apiKey": []}],
+            requestBody={"required": True, "content": {"multipart/form-data": {"schema": UPLOAD}}},
+        ),
     },
     "/bulk/{id}/result": {
         "get": _op("A bulk job's ZIP, once",
