@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import orjson
 from redis.asyncio import Redis
 
 from workers import constants
@@ -73,6 +74,19 @@ class Events:
         """Tell the listening processes (caches, subscriptions) only: no webhooks."""
         message = json.dumps({"type": type, "workspace_id": workspace_id, "data": data})
         await self.redis.publish(channel(self.namespace, family_of(type)), message)
+
+    async def announce_many(self, type: str, events: list[tuple[int, dict[str, Any]]]) -> None:
+        """`announce` for many events of one type, (workspace id, data) each, in one round
+        trip: ingestion announces a batch of scans at once."""
+        if not events:
+            return
+        name = channel(self.namespace, family_of(type))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for workspace_id, data in events:
+                # orjson: a scan's event is plain values, and a batch has thousands of them.
+                message = orjson.dumps({"type": type, "workspace_id": workspace_id, "data": data})
+                pipe.publish(name, message)
+            await pipe.execute()
 
     async def _queue_for_webhooks(
         self, type: str, workspace_id: int, data: dict[str, Any], event_id: str

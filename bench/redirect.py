@@ -135,9 +135,14 @@ def wait_until_up(port: int, path: str, child: subprocess.Popen[bytes]) -> None:
     sys.exit(f"server on port {port} did not start")
 
 
-def wrk(binary: str, url: str, seconds: int, connections: int, threads: int) -> dict[str, float]:
+def wrk(
+    binary: str, url: str, seconds: int, connections: int, threads: int, script: str | None = None
+) -> dict[str, float]:
+    """One wrk run (on core 1); `script`: a Lua file shaping the requests."""
+    options = ["-s", script] if script else []
     command = pinned(
-        1, [binary, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+        1,
+        [binary, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", *options, url],
     )
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}  # type: ignore[union-attr]
@@ -187,13 +192,16 @@ async def setup(env: dict[str, str]) -> tuple[str, str]:
 
 
 async def stored_scans(database_url: str) -> tuple[int, int, int]:
-    """(rows, distinct event ids, the link's scan_count)."""
+    """(rows, distinct event ids, the link's scans counted: humans and bots, as wrk sends no
+    user agent)."""
     connection = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
     try:
         rows, distinct = await connection.fetchrow(
             "SELECT COUNT(*), COUNT(DISTINCT event_id) FROM scan"
         )
-        count = await connection.fetchval("SELECT scan_count FROM link WHERE slug = $1", SLUG)
+        count = await connection.fetchval(
+            "SELECT scan_count + bot_scan_count FROM link WHERE slug = $1", SLUG
+        )
         return int(rows), int(distinct), int(count)
     finally:
         await connection.close()

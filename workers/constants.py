@@ -74,9 +74,9 @@ SCAN_STREAM_MAXLEN = 1_000_000
 SCAN_GROUP = "ingest"
 # Entries read at once; their scans are stored SCAN_INSERT_ROWS at a time.
 SCAN_BATCH = 50
-# An INSERT and a counter update per link for this many scans: 500 keeps the SQL under both
-# databases' parameter limits (13 per row) and a transaction well under a second.
-SCAN_INSERT_ROWS = 500
+# One INSERT, and one upsert per rollup table, for this many scans: 1000 keeps the SQL under
+# both databases' parameter limits (15 per row) and a transaction well under a second.
+SCAN_INSERT_ROWS = 1000
 # How long an idle consumer waits for new entries in one XREADGROUP call.
 SCAN_BLOCK_MS = 1_000
 # A pending entry this old belongs to a consumer that crashed (a batch takes well under a

@@ -144,21 +144,21 @@ async def _settle(
         stored += new
     # After the commit: subscribers and webhooks never hear of a scan that is not stored.
     # Queueing a webhook job is a few round trips, so only workspaces with a scan webhook
-    # pay for it (asked once a batch); a batch's emits run side by side, in no set order.
+    # pay for it (asked once a batch; their emits run side by side, in no set order); the
+    # others' scans are announced together, in one round trip.
     hooked = await workspaces_listening("scan.created", {s["workspace_id"] for s in stored})
     gate = asyncio.Semaphore(constants.SCAN_EMIT_CONCURRENCY)
     events = services.events
 
     async def emit(scan: dict[str, Any]) -> None:
         async with gate:
-            if scan["workspace_id"] in hooked:
-                await events.emit(
-                    "scan.created", scan["workspace_id"], scan, event_id=scan["event_id"]
-                )
-            else:
-                await events.announce("scan.created", scan["workspace_id"], scan)
+            await events.emit("scan.created", scan["workspace_id"], scan, event_id=scan["event_id"])
 
-    await asyncio.gather(*(emit(scan) for scan in stored))
+    await asyncio.gather(*(emit(scan) for scan in stored if scan["workspace_id"] in hooked))
+    await events.announce_many(
+        "scan.created",
+        [(scan["workspace_id"], scan) for scan in stored if scan["workspace_id"] not in hooked],
+    )
     ids = [entry_id for entry_id, _ in entries]
     async with services.redis.pipeline(transaction=False) as pipe:
         pipe.xack(stream_key(services), constants.SCAN_GROUP, *ids)

@@ -362,6 +362,7 @@ def referrer_host(referrer: str | None) -> str | None:
     return host.lower()
 
 
+@lru_cache(maxsize=8)  # a pure function of the day: computed once a day, not once a scan
 def daily_salt(secret: bytes, day: date) -> bytes:
     """A salt per UTC day derived from the secret, so no salt table is kept or rotated.
 

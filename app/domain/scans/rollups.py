@@ -23,7 +23,7 @@ that day's uniques exactly.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -65,44 +65,59 @@ class Tally:
         # link -> [scan_count, unique_scan_count, bot_scan_count]
         self.links: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
 
-    def add(self, scan: EnrichedScan, workspace_id: int, unique: bool) -> None:
-        hour = hour_of(scan.occurred_at)
-        day = scan.occurred_at.date()
-        bot = scan.is_bot
-        human = 0 if bot else 1
+    def add(self, profile: tuple[Any, ...], n: int) -> None:
+        """Count `n` scans alike in everything a rollup keeps (see `_profile`)."""
+        link_id, workspace_id, hour, source, bot, unique, served, *values = profile
+        day = hour.date()
+        human = 0 if bot else n
+        bots = n if bot else 0
+        uniques = n if unique else 0
         for hours, key in (
-            (self.link_hours, (scan.link_id, hour, scan.source)),
-            (self.workspace_hours, (workspace_id, hour, scan.source)),
+            (self.link_hours, (link_id, hour, source)),
+            (self.workspace_hours, (workspace_id, hour, source)),
         ):
             counts = hours[key]
             counts[0] += human
-            counts[1] += unique
-            counts[2] += bot
-        for dimension, value_of in DIMENSIONS.items():
-            value = (value_of(scan) or "")[:255]
+            counts[1] += uniques
+            counts[2] += bots
+        for dimension, value in zip(DIMENSIONS, values, strict=True):
             if not value and dimension in SKIP_EMPTY:
                 continue
-            for days, owner in (
-                (self.link_days, scan.link_id),
-                (self.workspace_days, workspace_id),
-            ):
-                tally = days[(owner, day, dimension, value, scan.source)]
+            for days, owner in ((self.link_days, link_id), (self.workspace_days, workspace_id)):
+                tally = days[(owner, day, dimension, value, source)]
                 tally[0] += human
-                tally[1] += bot
-        if scan.served:
-            counts = self.links[scan.link_id]
+                tally[1] += bots
+        if served:
+            counts = self.links[link_id]
             counts[0] += human
-            counts[1] += unique
-            counts[2] += bot
+            counts[1] += uniques
+            counts[2] += bots
+
+
+def _profile(scan: EnrichedScan, workspace_id: int, unique: bool) -> tuple[Any, ...]:
+    return (
+        scan.link_id,
+        workspace_id,
+        hour_of(scan.occurred_at),
+        scan.source,
+        scan.is_bot,
+        unique,
+        scan.served,
+        *((value_of(scan) or "")[:255] for value_of in DIMENSIONS.values()),
+    )
 
 
 def tally(
     stored: Sequence[EnrichedScan], owners: dict[int, int], unique: Callable[[EnrichedScan], bool]
 ) -> Tally:
-    """The rollup increments of `stored`; `unique(scan)` says whether it is a new unique."""
+    """The rollup increments of `stored`; `unique(scan)` says whether it is a new unique.
+
+    Scans alike in every kept value (same link, hour, device, …: most of a burst) are
+    counted together first, so the work per batch follows its distinct profiles."""
+    profiles = Counter(_profile(scan, owners[scan.link_id], unique(scan)) for scan in stored)
     out = Tally()
-    for scan in stored:
-        out.add(scan, owners[scan.link_id], unique(scan))
+    for profile, n in profiles.items():
+        out.add(profile, n)
     return out
 
 
