@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as tortoise_migrate
@@ -87,10 +88,19 @@ def serve(settings: Settings, host: str, port: int) -> None:
             host=host,
             port=port,
             log_level="info",
-            # Forwarded headers are read by the app, from QRFORGE_TRUSTED_PROXIES only;
-            # uvicorn's own reading would take them from any loopback peer.
-            proxy_headers=False,
+            **server_options(settings),
         )
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """What uvicorn is told besides where to listen (tests serve the app with these too)."""
+    return {
+        # Forwarded headers are read by the app, from QRFORGE_TRUSTED_PROXIES only;
+        # uvicorn's own reading would take them from any loopback peer.
+        "proxy_headers": False,
+        # A websocket message is held to the HTTP body limit (uvicorn's own is 16 MB).
+        "ws_max_size": settings.max_body_bytes,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -27,6 +28,9 @@ def unauthenticated(message: str) -> JSONResponse:
     return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
 
 
+CONNECTION_INIT_TIMEOUT = timedelta(seconds=10)
+
+
 class GraphQLApp(GraphQL[Context, None]):
     # Sockets speak graphql-transport-ws only: the legacy graphql-ws protocol would be a
     # second handler to hold to the same checks, and current clients all speak the first.
@@ -37,6 +41,9 @@ class GraphQLApp(GraphQL[Context, None]):
             schema,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             max_subscriptions_per_connection=None,  # GuardedTransportWS caps, with a code
+            # A client sends connection_init at once; a socket that does not is closed
+            # (4408) before it counts against anyone's cap, so it is not kept long.
+            connection_init_wait_timeout=CONNECTION_INIT_TIMEOUT,
         )
         self.guard = SocketGuard()
 

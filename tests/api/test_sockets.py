@@ -18,6 +18,7 @@ import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from app.cli import server_options
 from app.domain.workspaces import services as workspaces
 from app.events import channel
 from app.graphql.relay import pk_of
@@ -40,10 +41,12 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def serve(app) -> AsyncIterator[int]:
+async def serve(app, **options: Any) -> AsyncIterator[int]:
     """The test's app behind a real uvicorn on 127.0.0.1 (its lifespan already runs)."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", **options
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
@@ -244,3 +247,15 @@ async def test_issue10_subscriptions_share_one_pubsub_connection_per_process(
         for conn in conns:  # and every one of them hears the scan
             heard = {(await conn.receive())["id"] for _ in range(per_socket)}
             assert len(heard) == per_socket
+
+
+async def test_websocket_messages_are_held_to_the_body_limit(run_app, settings) -> None:
+    limited = replace(settings, max_body_bytes=65_536)
+    async with run_app(limited) as app:
+        workspace = await workspaces.ensure_workspace("acme")
+        _, ws_key = await workspaces.create_key(workspace.id, "ws", ["*"])
+        async with serve(app, **server_options(limited)) as port, opened(port, ws_key) as conn:
+            assert (await conn.result("{ viewer { scopes } }"))["type"] == "next"
+            # Before: uvicorn's own 16 MB limit; the 4 MB HTTP body limit meant nothing here.
+            await conn.send("{ viewer { scopes } }" + " " * 70_000)
+            assert await closed_with(conn, 5.0) == 1009  # message too big
