@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.graphql.schema import build_schema
 from app.http.admission import Authenticate, BodyLimit, RateLimit
 from app.http.bulk import bulk_result, bulk_upload
-from app.http.charts import link_chart
+from app.http.charts import chart
 from app.http.exports import export_scans
 from app.http.graphql import GraphQLApp
 from app.http.health import healthz
@@ -136,7 +136,7 @@ def create_app(settings: Settings, *, run_worker: bool = False) -> Starlette:
             Route("/export/scans.csv", export_scans),
             Route("/bulk", bulk_upload, methods=["POST"]),
             Route("/bulk/{job_id:int}/result", bulk_result),
-            Route("/charts/links/{name}", link_chart),
+            Route("/charts/{subject}/{name}", chart),
             Route("/qr/{name}", code_image_endpoint, methods=["GET", "HEAD"]),
             Route("/api/qr", static_qr, methods=["GET", "POST"]),
             Route("/metrics", metrics),

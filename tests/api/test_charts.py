@@ -103,5 +103,33 @@ async def test_chart_url_needs_analytics_read_and_a_sane_range(gql, key, make_ke
 async def test_chart_names_other_than_a_link_id_and_format_are_404(
     client: httpx.AsyncClient,
 ) -> None:
-    for name in ("1.gif", "abc.svg", "1", "..svg", "².svg"):
+    for name in ("1.gif", "abc.svg", "1", "..svg", "².svg", f"{'9' * 19}.svg"):
         assert (await client.get(f"/charts/links/{name}")).status_code == 404, name
+    assert (await client.get("/charts/designs/1.svg")).status_code == 404
+
+
+WORKSPACE_CHART = """query($from: DateTime, $to: DateTime, $interval: Interval!) {
+  viewer { workspace { analyticsChartUrl(from: $from, to: $to, interval: $interval, format: PNG)
+    other: analyticsChartUrl(from: $from, to: $to, interval: $interval) } }
+}"""
+
+
+async def test_workspace_chart_adds_up_every_link(
+    app, gql, key, make_key, client: httpx.AsyncClient
+) -> None:
+    _, first = await make_link(gql, key)
+    _, second = await make_link(gql, key)
+    await record(app, first, "2026-03-02 09:00")
+    await record(app, second, "2026-03-03 09:00")
+    other_key = await make_key("elsewhere")
+    _, foreign = await make_link(gql, other_key)
+    await record(app, foreign, "2026-03-03 10:00")  # another workspace's scan: not counted
+    await ingest(app)
+
+    body = await gql(key, WORKSPACE_CHART, **RANGE)
+    urls = body["data"]["viewer"]["workspace"]
+    assert "/charts/workspaces/" in urls["analyticsChartUrl"]
+    png = await client.get(path_of(urls["analyticsChartUrl"]))
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    svg = (await client.get(path_of(urls["other"]))).text
+    assert "2 scans" in svg and "Scans of acme" in svg

@@ -196,4 +196,9 @@ def test_overview_shows_usage_against_limits(
     page.find_element(By.LINK_TEXT, "Overview").click()
     text_appears(page, ".card", "Links in the last 24 h, of")
     text_appears(page, "section h2", "Scans, last 30 days")
+    # Workspace analytics: the earlier tests' scans and links are there (the session's
+    # server is shared), with the workspace's chart as an image.
+    element(page, "#ws-total")
+    chart = element(page, "#ws-chart")
+    wait(page, lambda d: d.execute_script("return arguments[0].naturalWidth", chart) > 0)
     shoot("overview")

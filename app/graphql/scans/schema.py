@@ -59,8 +59,11 @@ def chart_url(
     end: datetime | None,
     interval: Interval,
     fmt: ChartFormat,
+    *,
+    workspace: bool = False,
 ) -> str:
-    if link_pk is None:  # a dry run's link has no scans, and no chart
+    """A signed chart URL of a link, or with `workspace` of the caller's whole workspace."""
+    if link_pk is None and not workspace:  # a dry run's link has no scans, and no chart
         return ""
     settings = info.context.services.settings
     try:

@@ -25,6 +25,7 @@ from app.graphql.relay import (
 from app.graphql.scans import schema as scans
 from app.graphql.scans.types import (
     AnalyticsFilter,
+    ChartFormat,
     Interval,
     ScanConnection,
     ScanFilter,
@@ -68,6 +69,21 @@ class Workspace(Node):
     ) -> WorkspaceAnalytics:
         """Every link's scans together (or those the filter picks), from rollups."""
         return scans.workspace_analytics(info, from_, to, interval, filter, include_bots)
+
+    @strawberry.field(
+        extensions=requires("analytics:read"),
+        description="A signed URL of the workspace's scans chart over the range (fixed when "
+        "the URL is made; default the last 30 days), valid for 30 days without a key.",
+    )
+    def analytics_chart_url(
+        self,
+        info: Info,
+        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        to: datetime | None = None,
+        interval: Interval = Interval.DAY,
+        format: ChartFormat = ChartFormat.SVG,
+    ) -> str:
+        return scans.chart_url(info, None, from_, to, interval, format, workspace=True)
 
     @strawberry.field(extensions=requires("analytics:read"))
     async def scans(
