@@ -15,6 +15,8 @@ import httpx
 import pytest
 import redis
 
+from app.domain.workspaces import services as workspaces
+from app.security.client_ip import parse_networks
 from app.security.throttle import PASSWORD_ATTEMPTS_PER_MINUTE
 
 LOCK = """mutation($i: CreateLinkInput!) { createLink(input: $i) {
@@ -123,3 +125,35 @@ async def test_issue10_anonymous_rendering_is_limited_per_ipv6_64(run_app, setti
         assert statuses == [200, 200, 200, 429]
         async with client("2001:db8:7:8::1") as http:
             assert (await http.get("/api/qr?data=hi&format=svg")).status_code == 200
+
+
+async def test_issue10_behind_a_trusted_proxy_one_clients_misses_refuse_only_it(
+    run_app, settings
+) -> None:
+    behind_lb = replace(
+        settings, trusted_proxies=parse_networks("10.0.0.0/8"), redirect_misses_per_minute=5
+    )
+    async with run_app(behind_lb) as app:
+        workspace = await workspaces.ensure_workspace("acme")
+        _, key = await workspaces.create_key(workspace.id, "t", ["*"])
+        transport = httpx.ASGITransport(app=app, client=("10.0.0.2", 40000))  # the LB
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as lb:
+            created = await lb.post(
+                "/graphql",
+                headers={"Authorization": f"Bearer {key}"},
+                json={"query": LOCK, "variables": {"i": {
+                    "destination": "https://example.com/", "slug": "poster"}}},
+            )  # fmt: skip
+            assert created.json()["data"]["createLink"]["userErrors"] == []
+
+            def via(client_ip: str) -> dict[str, str]:
+                return {"X-Forwarded-For": client_ip}
+
+            misses = [
+                (await lb.get(f"/r/nope-{i}", headers=via("203.0.113.66"))).status_code
+                for i in range(8)
+            ]
+            assert 429 in misses
+            # Before (every visitor the proxy's address): this scan was refused too.
+            assert (await lb.get("/r/poster", headers=via("198.51.100.5"))).status_code == 302
+            assert (await lb.get("/r/poster", headers=via("203.0.113.66"))).status_code == 429
