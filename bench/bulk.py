@@ -98,12 +98,14 @@ async def main(items: int, large: int, singles: int) -> None:
         async with httpx.AsyncClient(
             base_url=base, timeout=60, headers={"Authorization": f"Bearer {key}"}
         ) as client:
-            for _ in range(100):
+            for _ in range(600):  # a minute: a busy machine starts it slowly
                 try:
                     if (await client.get("/healthz")).status_code == 200:
                         break
                 except httpx.TransportError:
-                    await asyncio.sleep(0.1)
+                    pass
+                assert api.poll() is None, "qrforge serve died"
+                await asyncio.sleep(0.1)
 
             async def gql(query: str, **variables: object) -> dict:
                 response = await client.post(

@@ -223,12 +223,16 @@ def api_process(settings: Settings) -> Callable[[], AbstractAsyncContextManager[
         process = subprocess.Popen([sys.executable, "-c", SECOND_API, str(port)], env=env)
         try:
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-                for _ in range(300):
+                # A minute: on a loaded machine a new process takes far longer than usual to
+                # import and connect, and past the loop the test would meet a refused socket.
+                for _ in range(1200):
                     with contextlib.suppress(httpx.TransportError):
                         if (await http.get("/healthz")).status_code == 200:
                             break
                     assert process.poll() is None, "the API process died"
                     await asyncio.sleep(0.05)
+                else:
+                    raise AssertionError("the API process was not healthy within a minute")
             yield port
         finally:
             process.terminate()

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from app.domain.bulk.models import BulkJob
+from app.domain.bulk.services import DOWNLOAD_GRACE
 from app.graphql.relay import pk_of
 from app.storage.models import ResultChunk
 from tests.storage.test_stores import s3_endpoint, s3_url  # noqa: F401 (fixtures)
@@ -98,6 +99,20 @@ async def test_a_result_past_its_time_is_gone_and_the_sweep_deletes_it(
     assert await ResultChunk.all().count() == 0
     assert (await BulkJob.get()).result_path is None
     assert await sweep_results({"services": app.state.services}) == 0
+
+
+async def test_a_download_that_broke_off_leaves_nothing_behind_for_long(
+    gql, key, run_jobs, app
+) -> None:
+    # The one download was claimed, but its stream never finished (the client went away):
+    # nobody can have the file any more, and the sweep deletes it after DOWNLOAD_GRACE.
+    await finished_job(gql, key, run_jobs)
+    claimed = datetime.now(UTC) - DOWNLOAD_GRACE
+    await BulkJob.all().update(result_downloaded_at=claimed + timedelta(minutes=1))
+    assert await sweep_results({"services": app.state.services}) == 0
+    await BulkJob.all().update(result_downloaded_at=claimed - timedelta(minutes=1))
+    assert await sweep_results({"services": app.state.services}) == 1
+    assert await ResultChunk.all().count() == 0
 
 
 async def test_a_result_waits_for_its_time_to_live(gql, key, run_jobs, app) -> None:

@@ -154,7 +154,8 @@ def downloadable(job: BulkJob, now: datetime | None = None) -> bool:
         job.status == "SUCCEEDED"
         and job.result_path is not None
         and job.result_downloaded_at is None
-        and (job.result_expires_at is None or job.result_expires_at > now)
+        and job.result_expires_at is not None
+        and job.result_expires_at > now
     )
 
 
