@@ -2,7 +2,8 @@
 then track).
 
     unknown or disabled link             404
-    scheduled, expired, exhausted        302 to fallbackDestination, else 410
+    scheduled, expired, exhausted        302 to fallbackDestination, else 410 (the visit
+                                         is recorded, with its outcome)
     password-protected, not unlocked     the password form
     otherwise                            redirectType to the first matching rule's destination
                                          (or the link's), the query forwarded when asked;
@@ -23,7 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from app.domain.links import access
 from app.domain.links.models import Link
-from app.domain.links.rules import CompiledRules, choose_destination, compile_rules, request_facts
+from app.domain.links.rules import CompiledRules, choose_rule, compile_rules, request_facts
 from app.domain.scans.stream import capture
 from app.security.passwords import verify_password
 
@@ -42,6 +43,8 @@ GONE = "GONE"
 FALLBACK = "FALLBACK"
 PASSWORD = "PASSWORD"
 REDIRECT = "REDIRECT"
+# What a scan's stored outcome is when the link was dead (see Scan.outcome).
+DEAD_OUTCOMES = {FALLBACK: "fallback", GONE: "gone"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +230,31 @@ class Redirector:
         self.secret = secret
 
     async def visit(self, visit: Visit) -> Decision:
+        decision = await self._decide(visit)
+        if decision.outcome in (FALLBACK, GONE) and decision.link is not None:
+            # A dead link's visit is recorded too, with what it got: after a link expires
+            # its traffic stays visible in analytics (byOutcome), not in scanCount.
+            await self.record(visit, decision.link, DEAD_OUTCOMES[decision.outcome])
+        return decision
+
+    async def record(self, visit: Visit, link: ResolvedLink, outcome: str | None) -> None:
+        source = split_query(visit.query)[1] if visit.query else "LINK"
+        await self.recorder.record(
+            capture(
+                link_id=link.id,
+                workspace_id=link.workspace_id,
+                source=source,
+                method=visit.method,
+                ip=visit.ip,
+                user_agent=visit.user_agent,
+                referrer=visit.referrer,
+                accept_language=visit.accept_language,
+                country=visit.country,
+                outcome=outcome,
+            )
+        )
+
+    async def _decide(self, visit: Visit) -> Decision:
         link = await self.cache.get(visit.slug)
         if link is None or not link.enabled:
             return _NOT_FOUND
@@ -244,6 +272,7 @@ class Redirector:
         else:
             incoming, source = [], "LINK"
         destination = link.destination
+        outcome: str | None = None  # the link's own destination
         if link.compiled is not None:
             facts = request_facts(
                 visit.user_agent,
@@ -253,7 +282,8 @@ class Redirector:
                 visit.country,
                 now or datetime.now(UTC),
             )
-            destination = choose_destination(link.compiled, facts) or destination
+            if (chosen := choose_rule(link.compiled, facts)) is not None:
+                outcome, destination = f"rule {chosen[0]}", chosen[1]
         if link.forward_query:
             destination = forward(destination, incoming)
         await self.recorder.record(
@@ -267,6 +297,7 @@ class Redirector:
                 referrer=visit.referrer,
                 accept_language=visit.accept_language,
                 country=visit.country,
+                outcome=outcome,
             )
         )
         return Decision(REDIRECT, link.redirect_type, destination, link)

@@ -132,13 +132,22 @@ def choose_destination(
     Given stored rules, they are compiled (and the result cached by content) first; a caller
     that keeps `compile_rules(link.rules)` beside its cached link skips that step.
     """
+    chosen = choose_rule(rules, facts)
+    return chosen[1] if chosen is not None else None
+
+
+def choose_rule(
+    rules: CompiledRules | Sequence[Mapping[str, Any]], facts: RequestFacts
+) -> tuple[int, str] | None:
+    """(1-based number, destination) of the first rule whose conditions all hold, or None:
+    the number is what analytics call the outcome (`rule 2`)."""
     if not isinstance(rules, CompiledRules):
         if not rules:
             return None
         rules = compile_rules(rules)
-    for destination, matchers in rules.rules:
+    for number, (destination, matchers) in enumerate(rules.rules, 1):
         if all(matcher(facts) for matcher in matchers):
-            return destination
+            return number, destination
     return None
 
 
