@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import zxingcpp
+from PIL import Image
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -56,16 +60,23 @@ def test_pasted_key_shows_the_codes_and_links(
     row = text_appears(page, "#links tbody tr", f"{name} link")
     assert code["link"]["shortUrl"] in row.text and "spring" in row.text
     wait(page, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#links tbody tr")) == 1)
+    thumb = element(page, "#links tbody tr img.thumb")
+    image = base64.b64decode(thumb.get_attribute("src").split(",", 1)[1])
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(image)).convert("RGB"))
+    assert [b.text for b in found] == [code["link"]["shortUrl"]]
     shoot("links")
 
 
-def test_an_unknown_key_is_refused_in_words(page: Any, served: tuple[str, str]) -> None:
+def test_an_unknown_key_is_refused_in_words(
+    page: Any, served: tuple[str, str], shoot: Callable[[str], Path]
+) -> None:
     base, _ = served
     page.get(f"{base}/")
     element(page, "#api-key").send_keys("qrf_nope_notakey")
     page.find_element(By.CSS_SELECTOR, ".key-form button").click()
     alert = element(page, ".key-form [role=alert]")
     assert "Unknown API key" in alert.text
+    shoot("key-refused")
     assert page.execute_script("return sessionStorage.getItem('qrforge.key')") is None
 
 

@@ -90,3 +90,13 @@ export function local(url) {
   const parsed = new URL(url, location.href);
   return parsed.pathname + parsed.search;
 }
+
+// The value once it has stopped changing for `ms`: a search box queries when typing pauses.
+export function useDebounced(value, ms = 250) {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}

@@ -1,7 +1,7 @@
 // The lists: links and codes, searchable and filterable, paged through connections.
 import { gql } from "/static/js/api.js";
 import {
-  html, useState, useQuery, Link, ErrorText, CopyButton, Status, local,
+  html, useState, useQuery, Link, ErrorText, CopyButton, Status, local, useDebounced,
 } from "/static/js/ui.js";
 
 const PAGE = 20;
@@ -35,16 +35,35 @@ const LINKS = `query Links($first: Int, $after: String, $filter: LinkFilter) {
   }
 }`;
 
+// A small plain code of each short URL on the page, for a quick test scan: one request with
+// an alias per link (a page is at most PAGE, under the API's alias limit).
+function useThumbnails(links) {
+  const urls = links ? links.map((l) => l.shortUrl) : [];
+  const [thumbs] = useQuery(async () => {
+    if (!urls.length) return {};
+    const fields = urls.map((_, i) => `t${i}: renderQr(input: $i${i}) { dataUri }`);
+    const variables = Object.fromEntries(urls.map((u, i) => [`i${i}`,
+      { dataType: "TEXT", data: { text: u }, format: "PNG", size: 96, style: { margin: 2 } }]));
+    const query = `query(${urls.map((_, i) => `$i${i}: RenderQrInput!`).join(", ")}) {
+      ${fields.join(" ")} }`;
+    const data = await gql(query, variables).catch(() => ({}));
+    return Object.fromEntries(urls.map((u, i) => [u, data[`t${i}`] && data[`t${i}`].dataUri]));
+  }, [urls.join(" ")]);
+  return thumbs || {};
+}
+
 export function LinksView() {
   const [search, setSearch] = useState("");
   const [tag, setTag] = useState("");
   const [status, setStatus] = useState("");
-  const filter = { search: search || null, tag: tag || null, status: status || null };
+  const typedSearch = useDebounced(search), typedTag = useDebounced(tag);
+  const filter = { search: typedSearch || null, tag: typedTag || null, status: status || null };
   const pages = usePages(JSON.stringify(filter));
   const [data, error, loading] = useQuery(
     () => gql(LINKS, { first: PAGE, after: pages.after, filter }),
-    [search, tag, status, pages.after],
+    [typedSearch, typedTag, status, pages.after],
   );
+  const thumbs = useThumbnails(data && data.links.edges.map((e) => e.node));
   return html`<section>
     <h1>Links <${Link} href="/app/links/new" class="button">New link<//></h1>
     <div class="filters">
@@ -57,9 +76,12 @@ export function LinksView() {
     </div>
     <${ErrorText} error=${error} />
     ${data && html`<table class="list" id="links">
-      <thead><tr><th>Link</th><th>Short URL</th><th>Destination</th><th>Status</th>
+      <thead><tr><th></th><th>Link</th><th>Short URL</th><th>Destination</th><th>Status</th>
         <th class="num">Scans</th><th class="num">Unique</th></tr></thead>
       <tbody>${data.links.edges.map(({ node }) => html`<tr>
+        <td>${thumbs[node.shortUrl]
+          ? html`<img class="thumb" src=${thumbs[node.shortUrl]} width="48" height="48" alt="" />`
+          : html`<span class="thumb-space"></span>`}</td>
         <td><${Link} href=${`/app/links/${encodeURIComponent(node.id)}`}>${node.title || node.slug}<//>
           ${node.tags.map((t) => html` <span class="tag">${t}</span>`)}</td>
         <td><code data-copy=${node.shortUrl}>${node.shortUrl}</code> <${CopyButton} text=${node.shortUrl} /></td>
@@ -86,11 +108,12 @@ const CODES = `query Codes($first: Int, $after: String, $filter: QrCodeFilter) {
 export function CodesView() {
   const [search, setSearch] = useState("");
   const [kind, setKind] = useState("");
-  const filter = { search: search || null, kind: kind || null };
+  const typedSearch = useDebounced(search);
+  const filter = { search: typedSearch || null, kind: kind || null };
   const pages = usePages(JSON.stringify(filter));
   const [data, error, loading] = useQuery(
     () => gql(CODES, { first: PAGE, after: pages.after, filter }),
-    [search, kind, pages.after],
+    [typedSearch, kind, pages.after],
   );
   return html`<section>
     <h1>Codes <${Link} href="/app/codes/new" class="button">New code<//></h1>
