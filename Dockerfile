@@ -5,6 +5,7 @@ WORKDIR /srv/qrforge
 COPY pyproject.toml README.md ./
 COPY app app
 COPY workers workers
+COPY qrforge qrforge
 RUN pip install --no-cache-dir .
 ENV QRFORGE_DATA_DIR=/var/lib/qrforge
 EXPOSE 8000

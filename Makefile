@@ -32,10 +32,12 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test $(CODEGEN) lint
 	$(BIN)/pytest
 
+## Lint, format, types, and the direction of imports (the contracts in pyproject.toml).
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check app workers tests bench
-	$(BIN)/ruff format --check app workers tests bench
-	$(BIN)/mypy app workers
+	$(BIN)/ruff check app workers qrforge tests bench
+	$(BIN)/ruff format --check app workers qrforge tests bench
+	$(BIN)/mypy app workers qrforge
+	$(BIN)/lint-imports
 
 schema: $(VENV)/.installed
 	$(BIN)/qrforge schema

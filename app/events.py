@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import orjson
 from redis.asyncio import Redis
 
-from workers import constants
+from app.jobs import Jobs
 
 # Seconds between a lost subscription and the next try.
 RESUBSCRIBE_DELAY = 0.5
@@ -58,6 +58,7 @@ def family_of(type: str) -> str:
 class Events:
     redis: Redis
     namespace: str
+    jobs: Jobs
 
     async def emit(
         self, type: str, workspace_id: int, data: dict[str, Any], *, event_id: str | None = None
@@ -92,17 +93,7 @@ class Events:
         self, type: str, workspace_id: int, data: dict[str, Any], event_id: str
     ) -> None:
         at = datetime.now(UTC).isoformat()
-        # `redis` is the services' ArqRedis; a plain client (a listener) never emits these.
-        await self.redis.enqueue_job(  # type: ignore[attr-defined]
-            constants.DISPATCH_EVENT_JOB,
-            event_id,
-            type,
-            workspace_id,
-            data,
-            at,
-            _job_id=constants.key(constants.EVENT_JOB_ID, self.namespace, event=event_id),
-            _queue_name=constants.key(constants.QUEUE, self.namespace),
-        )
+        await self.jobs.dispatch_event(event_id, type, workspace_id, data, at)
 
     async def listen(
         self, *families: str, on_subscribed: Callable[[], None] | None = None

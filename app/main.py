@@ -1,11 +1,15 @@
-"""create_app(): routes, middleware and the lifespan that owns the process's clients."""
+"""create_app(): routes, middleware and the lifespan that owns the process's clients.
+
+The job queue and the embedded worker are handed in by whoever starts the process
+(qrforge/cli.py): they are the worker package's, and the app does not import it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
@@ -28,11 +32,11 @@ from app.http.metrics import Metrics, MetricsMiddleware, metrics
 from app.http.openapi import openapi
 from app.http.problems import problem
 from app.http.redirect import RedirectFastPath, redirect, serve_redirects
+from app.rendering.pool import process_pool
 from app.security.client_ip import ClientAddress
-from app.services import open_services
+from app.services import JobsFactory, Services, open_services
 from app.settings import Settings
 from app.web.pages import routes as dashboard_routes
-from workers.pool import process_pool
 
 log = logging.getLogger("qrforge")
 
@@ -99,22 +103,25 @@ async def unexpected(request: Request, error: Exception) -> Response:
     return problem(500, "Something went wrong on our side.", code="INTERNAL", requestId=request_id)
 
 
-def create_app(settings: Settings, *, run_worker: bool = False) -> Starlette:
-    """The API. With `run_worker`, the arq worker runs inside this process too."""
+def create_app(
+    settings: Settings,
+    *,
+    jobs: JobsFactory,
+    worker: Callable[[Services], Coroutine[Any, Any, None]] | None = None,
+) -> Starlette:
+    """The API, queueing its jobs through `jobs`. With a `worker`, it runs inside this
+    process too, on this process's clients, until the app shuts down."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_services(settings) as services, serve_redirects(app, services):
+        async with open_services(settings, jobs) as services, serve_redirects(app, services):
             app.state.services = services
             # Image misses render in other processes, started on first use; with the
             # embedded worker its bulk jobs share them. Shut down last, below.
             app.state.render_pool = process_pool()
             worker_task = None
-            if run_worker:
-                from workers.settings import build_worker
-
-                worker = build_worker(services, handle_signals=False)
-                worker_task = asyncio.create_task(worker.async_run())
+            if worker is not None:
+                worker_task = asyncio.create_task(worker(services))
             try:
                 yield
             finally:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from tortoise import Tortoise
@@ -14,19 +13,25 @@ from tortoise import Tortoise
 from app.db import tortoise_config
 from app.events import Events
 from app.hub import EventHub
+from app.jobs import Jobs
+from app.keys import QUEUE, key
 from app.settings import Settings
 from app.storage import ResultStore, open_store
-from workers import constants
+
+# How a process queues jobs: the worker package's implementation over arq (workers/queue.py),
+# handed in by whoever starts the process, since the app does not import the worker.
+JobsFactory = Callable[[ArqRedis, str], Jobs]
 
 
 @dataclass
 class Services:
     settings: Settings
     redis: ArqRedis  # a redis.asyncio client that can also enqueue arq jobs
+    jobs: Jobs
 
     @property
     def events(self) -> Events:
-        return Events(self.redis, self.settings.redis_namespace)
+        return Events(self.redis, self.settings.redis_namespace, self.jobs)
 
     @cached_property
     def hub(self) -> EventHub:
@@ -38,16 +43,9 @@ class Services:
         """Where job results are kept, for every process alike (app.storage)."""
         return open_store(self.settings)
 
-    @property
-    def queue_name(self) -> str:
-        return constants.key(constants.QUEUE, self.settings.redis_namespace)
-
-    async def enqueue(self, function: str, *args: Any, **kwargs: Any) -> None:
-        await self.redis.enqueue_job(function, *args, _queue_name=self.queue_name, **kwargs)
-
 
 @asynccontextmanager
-async def open_services(settings: Settings) -> AsyncIterator[Services]:
+async def open_services(settings: Settings, jobs: JobsFactory) -> AsyncIterator[Services]:
     """Connect the ORM and Redis for the life of the block."""
     # The ORM's state is a context variable: the global fallback lets request tasks, which
     # uvicorn does not start inside the lifespan's task, see it (as tortoise.contrib does).
@@ -57,7 +55,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     redis = await create_pool(
         RedisSettings.from_dsn(settings.redis_url), default_queue_name=_queue(settings)
     )
-    services = Services(settings=settings, redis=redis)
+    services = Services(settings=settings, redis=redis, jobs=jobs(redis, settings.redis_namespace))
     try:
         yield services
     finally:
@@ -67,4 +65,4 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
 
 
 def _queue(settings: Settings) -> str:
-    return constants.key(constants.QUEUE, settings.redis_namespace)
+    return key(QUEUE, settings.redis_namespace)

@@ -14,7 +14,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from app.security.client_ip import Network, parse_networks
-from workers import constants
 
 
 class SettingsError(Exception):
@@ -42,13 +41,15 @@ class Settings:
     redirect_per_slug_per_minute: int = 600
     # Seconds a job may run. arq hands the job of a worker that died to another worker only
     # once the longest of these plus 10 s has passed (the bulk one plus 15 s: arq's own limit
-    # for it has 5 s of slack), so they also bound that wait.
-    job_timeout: int = constants.JOB_TIMEOUT
-    bulk_job_timeout: int = constants.BULK_JOB_TIMEOUT
+    # for it has 5 s of slack), so they also bound that wait. A minute for a job is stuck, not
+    # slow; a bulk job of 10,000 codes takes about a minute, so ten mean it is stuck.
+    job_timeout: int = 60
+    bulk_job_timeout: int = 600
     # Milliseconds a scan stream entry stays pending before another worker claims it: how
     # long the scans a dead worker had read wait to be stored. Set below the time a batch
     # takes, live workers would store each other's batches twice (harmless but wasted work).
-    scan_reclaim_idle_ms: int = constants.SCAN_RECLAIM_IDLE_MS
+    # A batch takes well under a second, so 30 s means its consumer crashed.
+    scan_reclaim_idle_ms: int = 30_000
     # Proxies whose forwarded headers tell the client's address; nobody's, by default.
     trusted_proxies: tuple[Network, ...] = ()
     # Empty: job results live in the database; `s3://bucket/prefix?endpoint=…` puts them in

@@ -48,7 +48,7 @@ def item(n: int) -> dict[str, object]:
 
 def cli(env: dict[str, str], *args: str) -> str:
     out = subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
+        [sys.executable, "-m", "qrforge.cli", *args],
         env=env,
         check=True,
         capture_output=True,
@@ -90,9 +90,9 @@ async def main(items: int, large: int, singles: int) -> None:
     cli(env, "workspaces", "set-limits", "bench", "--bulk-items-per-day", "1000000")
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     api = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)], env=env, **quiet
+        [sys.executable, "-m", "qrforge.cli", "serve", "--port", str(port)], env=env, **quiet
     )
-    worker = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env, **quiet)
+    worker = subprocess.Popen([sys.executable, "-m", "qrforge.cli", "worker"], env=env, **quiet)
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(

@@ -69,13 +69,13 @@ async def main(rows: int, single_count: int, sqlite: bool) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("QRFORGE_")}
     env |= {"QRFORGE_DATABASE_URL": url, "QRFORGE_DATA_DIR": str(data)}
     try:
-        subprocess.run([sys.executable, "-m", "app.cli", "migrate"], env=env, check=True,
+        subprocess.run([sys.executable, "-m", "qrforge.cli", "migrate"], env=env, check=True,
                        capture_output=True)  # fmt: skip
         export = data / "bitly.csv"
         bitly_export(export, rows)
         started = time.perf_counter()
         done = subprocess.run(
-            [sys.executable, "-m", "app.cli", "import", str(export), "--workspace", "bench",
+            [sys.executable, "-m", "qrforge.cli", "import", str(export), "--workspace", "bench",
              "--format", "bitly"],
             env=env, capture_output=True, text=True,
         )  # fmt: skip

@@ -191,7 +191,7 @@ def main() -> None:
             served = served_302s(port)
         if load["bad"]:
             sys.exit(f"{load['bad']:.0f} non-3xx answers: the load measured errors")
-        worker = [python, "-m", "app.cli", "worker"]
+        worker = [python, "-m", "qrforge.cli", "worker"]
         if os.environ.get("QRFORGE_BENCH_PROFILE"):  # a py-spy profile of the worker, to read
             worker = ["py-spy", "record", "-r", "200", "-f", "raw", "-o",
                       os.environ["QRFORGE_BENCH_PROFILE"], "--", *worker]  # fmt: skip

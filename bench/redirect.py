@@ -59,9 +59,9 @@ PROPAGATION_LIMIT = 5.0
 
 APP = """
 import sys, uvicorn
-from app.main import create_app
+from qrforge.cli import build_app
 from app.settings import Settings
-uvicorn.run(create_app(Settings.from_env()), host="127.0.0.1", port=int(sys.argv[1]),
+uvicorn.run(build_app(Settings.from_env()), host="127.0.0.1", port=int(sys.argv[1]),
             log_level="warning", access_log=False, loop="uvloop", http="httptools")
 """
 BARE = """
@@ -306,7 +306,7 @@ def main() -> None:
         app_port, bare_port, second_port = free_port(), free_port(), free_port()
         with (
             process(pinned(0, [python, "-c", APP, str(app_port)]), env) as app,
-            process([python, "-m", "app.cli", "worker"], env, quiet=True) as worker,
+            process([python, "-m", "qrforge.cli", "worker"], env, quiet=True) as worker,
             process(pinned(0, [python, "-c", BARE, str(bare_port)]), env) as bare,
         ):
             wait_until_up(app_port, "/healthz", app)

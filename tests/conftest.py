@@ -34,8 +34,8 @@ from tortoise.migrations.api import migrate
 from app.db import tortoise_config
 from app.domain.workspaces import services as workspaces
 from app.embedded import EmbeddedRedis
-from app.main import create_app
 from app.settings import Settings
+from qrforge.cli import build_app
 from workers.settings import build_worker
 
 PG_ADMIN_DSN = os.environ.get("QRFORGE_TEST_PG", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -126,7 +126,7 @@ async def _clean(settings: Settings) -> None:
 
 @contextlib.asynccontextmanager
 async def _running(settings: Settings, *, run_worker: bool = False) -> AsyncIterator[Starlette]:
-    application = create_app(settings, run_worker=run_worker)
+    application = build_app(settings, embedded_worker=run_worker)
     async with LifespanManager(application):
         try:
             yield application
@@ -194,9 +194,9 @@ def gql(client: httpx.AsyncClient) -> GqlCall:
 
 SECOND_API = """
 import sys, uvicorn
-from app.main import create_app
+from qrforge.cli import build_app
 from app.settings import Settings
-uvicorn.run(create_app(Settings.from_env()), host="127.0.0.1", port=int(sys.argv[1]),
+uvicorn.run(build_app(Settings.from_env()), host="127.0.0.1", port=int(sys.argv[1]),
             log_level="warning")
 """
 
@@ -244,7 +244,7 @@ def api_process(settings: Settings) -> Callable[[], AbstractAsyncContextManager[
 @contextlib.contextmanager
 def _served(env: dict[str, str]) -> Iterator[tuple[str, str]]:
     def cli(*args: str) -> str:
-        command = [sys.executable, "-m", "app.cli", *args]
+        command = [sys.executable, "-m", "qrforge.cli", *args]
         return subprocess.run(
             command, env=env, text=True, capture_output=True, timeout=60, check=True
         ).stdout
@@ -257,7 +257,7 @@ def _served(env: dict[str, str]) -> Iterator[tuple[str, str]]:
     cli("migrate")
     key = cli("keys", "create", "--workspace", "fuzz").strip().splitlines()[-1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "qrforge.cli", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-CLI = [sys.executable, "-m", "app.cli"]
+CLI = [sys.executable, "-m", "qrforge.cli"]
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-CLI = [sys.executable, "-m", "app.cli"]
+CLI = [sys.executable, "-m", "qrforge.cli"]
 
 
 def shown_prefix(secret: str) -> str:

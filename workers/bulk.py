@@ -13,14 +13,15 @@ from arq.jobs import Job, JobStatus
 from arq.worker import Retry
 
 from app.domain.bulk import runner
-from app.domain.bulk.services import forget_result, run_job_id, stale_results
+from app.domain.bulk.services import forget_result, stale_results
 from app.domain.codes.logos import CachedLogos
 from app.domain.codes.services import CodeDeps
 from app.events import Events
-from app.graphql.relay import to_global_id
+from app.ids import global_id
+from app.rendering.pool import render_many
 from app.services import Services
 from workers import constants
-from workers.pool import render_many
+from workers.queue import ArqJobs
 from workers.sheets import open_sheet
 
 log = logging.getLogger("qrforge.bulk")
@@ -53,7 +54,7 @@ async def run_bulk_job(ctx: dict[str, Any], job_id: int) -> None:
         ),
         data_dir=services.settings.data_dir,
         render_many=render_many,
-        global_id=lambda type_name, pk: str(to_global_id(type_name, pk)),
+        global_id=global_id,
         results=services.results,
         open_sheet=open_sheet,
         result_ttl=services.settings.result_ttl,
@@ -81,13 +82,10 @@ async def sweep_bulk_jobs(ctx: dict[str, Any]) -> int:
     """
     services: Services = ctx["services"]
     before = datetime.now(UTC) - timedelta(seconds=constants.BULK_SWEEP_GRACE)
+    jobs = ArqJobs(services.redis, services.settings.redis_namespace)
     swept = 0
     for job in await runner.unfinished_before(before):
-        arq_job = Job(
-            run_job_id(services.settings.redis_namespace, job.id),
-            services.redis,
-            _queue_name=services.queue_name,
-        )
+        arq_job = Job(jobs.bulk_job_id(job.id), services.redis, _queue_name=jobs.queue_name)
         if await arq_job.status() in NOTHING_LEFT and await runner.mark_failed(
             job, services.events
         ):

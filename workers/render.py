@@ -12,10 +12,10 @@ from typing import Any
 from app.domain.codes.images import ImageStore, code_image
 from app.domain.codes.logos import CachedLogos
 from app.domain.codes.models import QrCode
-from app.domain.errors import DomainError
+from app.errors import DomainError
+from app.rendering.pool import process_pool
 from app.services import Services
 from workers import constants
-from workers.pool import process_pool
 
 log = logging.getLogger("qrforge.render")
 
@@ -59,7 +59,7 @@ async def render_design(ctx: dict[str, Any], design_id: int) -> int:
         batch = qs.filter(id__gt=last).limit(constants.RENDER_DESIGN_BATCH)
         ids: list[int] = list(await batch.values_list("id", flat=True))  # type: ignore[arg-type]
         for code_id in ids:
-            await services.enqueue("render_code", code_id)
+            await services.jobs.render_code(code_id)
         queued += len(ids)
         if len(ids) < constants.RENDER_DESIGN_BATCH:
             return queued

@@ -29,7 +29,9 @@ from app.domain.scans.enrich import GeoIPReader, enrich, warm_up
 from app.domain.scans.services import store_scans, stored_scan_events
 from app.domain.scans.stream import decode, raw_scan, unpack
 from app.domain.webhooks.services import workspaces_listening
+from app.keys import SCAN_GROUP, SCAN_STREAM, key
 from app.services import Services
+from app.settings import Settings
 from workers import constants
 
 log = logging.getLogger("qrforge.ingest")
@@ -43,7 +45,7 @@ def consumer_name() -> str:
 
 
 def stream_key(services: Services) -> str:
-    return constants.key(constants.SCAN_STREAM, services.settings.redis_namespace)
+    return key(SCAN_STREAM, services.settings.redis_namespace)
 
 
 def open_geoip(services: Services) -> GeoIPReader | None:
@@ -53,9 +55,7 @@ def open_geoip(services: Services) -> GeoIPReader | None:
 
 async def ensure_group(services: Services) -> None:
     try:
-        await services.redis.xgroup_create(
-            stream_key(services), constants.SCAN_GROUP, id="0", mkstream=True
-        )
+        await services.redis.xgroup_create(stream_key(services), SCAN_GROUP, id="0", mkstream=True)
     except ResponseError as error:
         if "BUSYGROUP" not in str(error):
             raise
@@ -67,7 +67,7 @@ async def ingest_once(
     *,
     geoip: GeoIPReader | None = None,
     block_ms: int | None = None,
-    reclaim_idle_ms: int = constants.SCAN_RECLAIM_IDLE_MS,
+    reclaim_idle_ms: int = Settings.scan_reclaim_idle_ms,
 ) -> int:
     """Store one batch; returns how many scans it settled, damaged ones included (0: nothing
     to do; an entry trimmed before it was read counts as one).
@@ -82,7 +82,7 @@ async def ingest_once(
     if not entries:
         claimed = await redis.xautoclaim(
             stream,
-            constants.SCAN_GROUP,
+            SCAN_GROUP,
             consumer,
             min_idle_time=reclaim_idle_ms,
             start_id="0-0",
@@ -103,7 +103,7 @@ async def _read(
     services: Services, consumer: str, start: str, block_ms: int | None = None
 ) -> list[Entry]:
     response = await services.redis.xreadgroup(
-        constants.SCAN_GROUP,
+        SCAN_GROUP,
         consumer,
         {stream_key(services): start},
         count=constants.SCAN_BATCH,
@@ -161,7 +161,7 @@ async def _settle(
     )
     ids = [entry_id for entry_id, _ in entries]
     async with services.redis.pipeline(transaction=False) as pipe:
-        pipe.xack(stream_key(services), constants.SCAN_GROUP, *ids)
+        pipe.xack(stream_key(services), SCAN_GROUP, *ids)
         pipe.xdel(stream_key(services), *ids)  # stored: the stream need not hold them
         await pipe.execute()
     return settled

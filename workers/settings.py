@@ -13,10 +13,12 @@ from typing import Any
 from arq.cron import CronJob, cron
 from arq.worker import Worker, func
 
+from app.keys import key
 from app.services import Services, open_services
 from app.settings import Settings
 from workers import bulk, constants, scans, webhooks
 from workers import render as render_jobs
+from workers.queue import ArqJobs
 
 
 async def ping(ctx: dict[str, Any]) -> str:
@@ -44,18 +46,18 @@ def functions(settings: Settings) -> list[Any]:
 def cron_jobs(settings: Settings) -> list[CronJob]:
     ns = settings.redis_namespace
     return [  # every minute, apart from each other
-        cron(bulk.sweep_bulk_jobs, name=constants.key(constants.BULK_SWEEP_JOB, ns), second=0),
+        cron(bulk.sweep_bulk_jobs, name=key(constants.BULK_SWEEP_JOB, ns), second=0),
         cron(
             webhooks.sweep_deliveries,
-            name=constants.key(constants.WEBHOOK_SWEEP_JOB, ns),
+            name=key(constants.WEBHOOK_SWEEP_JOB, ns),
             second=30,
         ),
-        cron(bulk.sweep_results, name=constants.key(constants.RESULT_SWEEP_JOB, ns), second=45),
+        cron(bulk.sweep_results, name=key(constants.RESULT_SWEEP_JOB, ns), second=45),
     ] + (
         [
             cron(
                 scans.delete_old_scans,
-                name=constants.key(constants.SCAN_RETENTION_JOB, ns),
+                name=key(constants.SCAN_RETENTION_JOB, ns),
                 hour=constants.SCAN_RETENTION_HOUR,
                 minute=constants.SCAN_RETENTION_MINUTE,
                 second=0,
@@ -84,7 +86,7 @@ def build_worker(services: Services, **options: Any) -> Worker:
     return Worker(
         functions=functions(services.settings),
         cron_jobs=[] if burst else cron_jobs(services.settings),
-        queue_name=services.queue_name,
+        queue_name=ArqJobs(services.redis, services.settings.redis_namespace).queue_name,
         redis_pool=services.redis,
         ctx={"services": services, "ingest_scans": not burst},
         on_startup=startup,
@@ -96,10 +98,16 @@ def build_worker(services: Services, **options: Any) -> Worker:
     )
 
 
+async def run_embedded(services: Services) -> None:
+    """The worker inside the API process (`qrforge serve` on the embedded default), on that
+    process's clients, until cancelled; the API handles the signals."""
+    await build_worker(services, handle_signals=False).async_run()
+
+
 async def run_worker(settings: Settings) -> None:
     """The standalone worker process: its own clients, until a signal stops it."""
     async with AsyncExitStack() as stack:
-        services = await stack.enter_async_context(open_services(settings))
+        services = await stack.enter_async_context(open_services(settings, ArqJobs))
         worker = build_worker(services)
         with suppress(asyncio.CancelledError):  # arq cancels its main task on SIGINT/SIGTERM
             await worker.async_run()

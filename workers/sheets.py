@@ -17,9 +17,9 @@ from typing import Any
 
 from app.domain.bulk.runner import Label
 from app.rendering.labels import SheetLayout
+from app.rendering.pool import FORKSERVER, PRELOAD
 from app.rendering.sheet import SheetWriter
 from app.rendering.style import Style
-from workers.pool import FORKSERVER, PRELOAD
 
 DONE = "done"
 

@@ -13,8 +13,9 @@ from typing import Any
 
 import httpx
 
-from app.domain.webhooks.delivery import DeliveryQueue, Sender, dispatch
+from app.domain.webhooks.delivery import WEBHOOK_TIMEOUT, Sender, dispatch
 from app.domain.webhooks.sweep import sweep
+from app.jobs import Jobs
 from app.services import Services
 from workers import constants
 
@@ -29,7 +30,7 @@ def _utcnow() -> datetime:
 
 
 async def startup(ctx: dict[str, Any]) -> None:
-    ctx.setdefault(TIMEOUT, constants.WEBHOOK_TIMEOUT)
+    ctx.setdefault(TIMEOUT, WEBHOOK_TIMEOUT)
     ctx.setdefault(CLOCK, _utcnow)
     ctx.setdefault(RNG, random.Random())
     if HTTP not in ctx:
@@ -49,9 +50,9 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         await ctx.pop(HTTP).aclose()
 
 
-def _queue(ctx: dict[str, Any]) -> DeliveryQueue:
+def _jobs(ctx: dict[str, Any]) -> Jobs:
     services: Services = ctx["services"]
-    return DeliveryQueue(services.redis, services.settings.redis_namespace)
+    return services.jobs
 
 
 async def dispatch_event(
@@ -64,7 +65,7 @@ async def dispatch_event(
 ) -> int:
     """One delivery per subscribed endpoint; how many there are."""
     ids = await dispatch(
-        event_id, event_type, workspace_id, data, datetime.fromisoformat(at), _queue(ctx)
+        event_id, event_type, workspace_id, data, datetime.fromisoformat(at), _jobs(ctx)
     )
     return len(ids)
 
@@ -76,7 +77,7 @@ async def deliver_webhook(ctx: dict[str, Any], delivery_id: int, series: int, at
     services: Services = ctx["services"]
     sender = Sender(
         http=ctx[HTTP],
-        queue=_queue(ctx),
+        jobs=_jobs(ctx),
         allow_private=services.settings.allow_private_targets,
         timeout=ctx[TIMEOUT],
         clock=ctx[CLOCK],
@@ -90,4 +91,4 @@ async def sweep_deliveries(ctx: dict[str, Any]) -> int:
     schedule is over; how many (app.domain.webhooks.sweep says when a job gets lost)."""
     now: datetime = ctx.get(CLOCK, _utcnow)()
     before = now - timedelta(seconds=constants.WEBHOOK_SWEEP_GRACE)
-    return await sweep(_queue(ctx), before, limit=constants.WEBHOOK_SWEEP_BATCH)
+    return await sweep(_jobs(ctx), before, limit=constants.WEBHOOK_SWEEP_BATCH)

@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from tortoise.models import Model
 
-from app.domain.errors import NotFound
+from app.errors import NotFound
 
 M = TypeVar("M", bound=Model)
 

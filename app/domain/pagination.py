@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 
 from tortoise.queryset import QuerySet
 
-from app.domain.errors import InvalidInput
+from app.errors import InvalidInput
 
 T = TypeVar("T")
 MAX_PAGE = 100

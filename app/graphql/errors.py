@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from app.domain.errors import DomainError, NotFound, QuotaExceeded
+from app.errors import DomainError, NotFound, QuotaExceeded
 
 log = logging.getLogger("qrforge.graphql")
 

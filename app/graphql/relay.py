@@ -2,51 +2,31 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 
-from app.domain.errors import DomainError
 from app.domain.pagination import Page
+from app.errors import DomainError
+
+# The resolvers read global ids through here too (the ids themselves are app.ids').
+from app.ids import from_global_id as from_global_id
+from app.ids import global_id
+from app.ids import pk_of as pk_of
 
 T = TypeVar("T")
-
-# Primary keys are BIGINTs: a larger number names nothing, and the databases refuse it.
-MAX_PK = 2**63 - 1
 
 
 def to_global_id(type_name: str, pk: int | None) -> strawberry.ID:
     if pk is None:  # an object of a dry run: it has no identity yet
         return strawberry.ID("")
-    return strawberry.ID(base64.b64encode(f"{type_name}:{pk}".encode()).decode())
-
-
-def from_global_id(global_id: str) -> tuple[str, int] | None:
-    """(type name, primary key), or None for anything we did not make."""
-    try:
-        type_name, _, pk = base64.b64decode(global_id, validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    # int() also takes " 7", "+7", "7_0" and other scripts' digits: none of ours.
-    if not (pk.isascii() and pk.isdigit() and len(pk) <= 19) or not 0 < int(pk) <= MAX_PK:
-        return None
-    return type_name, int(pk)
-
-
-def pk_of(global_id: str, type_name: str) -> int | None:
-    """The primary key inside `global_id` if it names a `type_name`, else None (not found)."""
-    decoded = from_global_id(global_id)
-    if decoded is None or decoded[0] != type_name:
-        return None
-    return decoded[1]
+    return strawberry.ID(global_id(type_name, pk))
 
 
 def cursor_of(pk: int) -> str:
-    return base64.b64encode(f"cursor:{pk}".encode()).decode()
+    return global_id("cursor", pk)
 
 
 def after_pk(cursor: str | None) -> int | None:

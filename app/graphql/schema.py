@@ -10,10 +10,10 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from strawberry.extensions.disable_introspection import DisableIntrospection
 from strawberry.tools import merge_types
 
-from app.domain.errors import NotFound
 from app.domain.links import services as links
 from app.domain.workspaces.models import ApiKey as ApiKeyModel
 from app.domain.workspaces.models import Workspace as WorkspaceModel
+from app.errors import NotFound
 from app.graphql.bulk import schema as bulk_schema
 from app.graphql.codes import schema as codes_schema
 from app.graphql.context import Info

@@ -21,10 +21,10 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from app.domain.bulk.models import BulkJob
 from app.domain.bulk.services import claim_download, downloadable, forget_result, submit
 from app.domain.bulk.upload import UploadInvalid, read_items
-from app.domain.errors import InvalidInput, QuotaExceeded
-from app.graphql.relay import to_global_id
+from app.errors import InvalidInput, QuotaExceeded
 from app.http.exports import _principal
 from app.http.problems import problem
+from app.ids import global_id
 from app.security.signed_urls import signature_problem
 
 
@@ -93,7 +93,7 @@ async def bulk_upload(request: Request) -> Response:
         errors = [{"field": list(p.field), "code": p.code, "message": p.message}
                   for p in error.problems]  # fmt: skip
         return problem(422, str(error), code="BAD_USER_INPUT", errors=errors)
-    body = {"id": str(to_global_id("BulkJob", job.id)), "status": job.status, "total": job.total}
+    body = {"id": global_id("BulkJob", job.id), "status": job.status, "total": job.total}
     return JSONResponse(body, status_code=201)
 
 

@@ -10,8 +10,8 @@ import time
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.domain.errors import DomainError
 from app.domain.scans.charts import CHART_FORMATS, SUBJECTS, ChartRequest, chart_of
+from app.errors import DomainError
 from app.http.problems import problem
 from app.rendering.chart import chart_png
 from app.security.signed_urls import signature_problem

@@ -15,13 +15,13 @@ from datetime import UTC, datetime
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from app.domain.errors import NotFound
 from app.domain.links.services import get_link
 from app.domain.scans.services import ScanFilter, export_rows
 from app.domain.workspaces.services import Principal, authenticate
-from app.graphql.relay import pk_of
+from app.errors import NotFound
 from app.http.graphql import bearer
 from app.http.problems import problem
+from app.ids import pk_of
 from app.security.csvcells import cell
 
 HEADER = (

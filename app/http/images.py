@@ -30,11 +30,11 @@ from app.domain.codes.images import (
 )
 from app.domain.codes.logos import CachedLogos
 from app.domain.codes.models import QrCode
-from app.domain.errors import InvalidInput
 from app.domain.workspaces.services import Principal, authenticate
-from app.graphql.relay import pk_of
+from app.errors import InvalidInput
 from app.http.graphql import bearer
 from app.http.problems import problem
+from app.ids import pk_of
 from app.security.signed_urls import signature_problem
 
 FORMATS = {ext: fmt for fmt, ext in EXTENSIONS.items()} | {"jpg": "JPEG"}
@@ -45,13 +45,8 @@ MAX_ID_DIGITS = 18
 
 
 def image_store(app: Starlette) -> ImageStore:
-    services = app.state.services
-    return ImageStore(
-        services.redis,
-        services.settings.redis_namespace,
-        CachedLogos.of(services),
-        render_one=app.state.render_pool.render_one,  # a process pool, owned by the lifespan
-    )
+    # The render pool is a process pool, owned by the lifespan.
+    return ImageStore.of(app.state.services, app.state.render_pool.render_one)
 
 
 def invalid(error: InvalidInput, status: int = 422) -> Response:

@@ -43,9 +43,15 @@ from app.http.problems import problem
 from app.security.ratelimit import RateLimiter
 from app.security.throttle import RedirectGuard
 from app.services import Services
-from workers import constants
 
 log = logging.getLogger("qrforge.redirect")
+
+# The redirect's Redis calls give up quickly: a scan then goes to the local spool and the
+# link comes from the process cache or the database, so a dead Redis costs milliseconds.
+HOT_REDIS_TIMEOUT = 0.25
+# After a Redis failure the redirect skips Redis for this long instead of timing out on
+# every request; the next request after it tries again.
+HOT_REDIS_BACKOFF = 1.0
 
 ALLOWED_METHODS = ("GET", "HEAD", "POST")  # POST: the password form
 UNLOCK_COOKIE = "qrforge_unlock"
@@ -77,10 +83,10 @@ async def serve_redirects(app: Starlette, services: Services) -> AsyncIterator[R
     gc.freeze()
     redis = Redis.from_url(
         settings.redis_url,
-        socket_timeout=constants.HOT_REDIS_TIMEOUT,
-        socket_connect_timeout=constants.HOT_REDIS_TIMEOUT,
+        socket_timeout=HOT_REDIS_TIMEOUT,
+        socket_connect_timeout=HOT_REDIS_TIMEOUT,
     )
-    breaker = RedisBreaker(constants.HOT_REDIS_BACKOFF)
+    breaker = RedisBreaker(HOT_REDIS_BACKOFF)
     namespace = settings.redis_namespace
     cache = LinkCache(redis, namespace, breaker)
     spool = Spool(settings.data_dir / "spool")

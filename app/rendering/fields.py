@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from app.domain.errors import InvalidInput, Problem
+from app.errors import InvalidInput, Problem
 from app.security.urls import url_problem
 
 # Problem codes shared by the payload builders; clients match on these.

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from app.domain.errors import InvalidInput, Problem
+from app.errors import InvalidInput, Problem
 
 SAFE_MM = 1.5
 TEXT_GAP_MM = 1.5  # between the code and its text

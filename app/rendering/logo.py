@@ -19,7 +19,7 @@ from urllib.parse import unquote_to_bytes, urljoin
 import httpx
 from PIL import Image
 
-from app.domain.errors import InvalidInput
+from app.errors import InvalidInput
 from app.security.ssrf import resolve_public
 
 INVALID_LOGO = "INVALID_LOGO"

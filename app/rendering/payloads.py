@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from app.domain.errors import InvalidInput
+from app.errors import InvalidInput
 from app.rendering.contentlines import content_lines, escape_text, escape_wifi
 from app.rendering.epc import epc_payload
 from app.rendering.fields import (

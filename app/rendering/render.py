@@ -21,7 +21,7 @@ from typing import Any
 
 import segno
 
-from app.domain.errors import InvalidInput
+from app.errors import InvalidInput
 from app.rendering import colors, scannability
 from app.rendering.geometry import Scene, build_scene
 from app.rendering.logo import LogoImage, load_logo, parse_data_uri

@@ -16,7 +16,7 @@ Thresholds (each chosen by decoding renders with zxing-cpp, see tests/rendering)
 
 from __future__ import annotations
 
-from app.domain.errors import InvalidInput, Problem
+from app.errors import InvalidInput, Problem
 from app.rendering import colors
 from app.rendering.style import ERROR_LEVELS, Style
 

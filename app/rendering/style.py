@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.domain.errors import InvalidInput, Problem
+from app.errors import InvalidInput, Problem
 from app.rendering import colors
 from app.rendering.fields import json_type
 from app.security.urls import url_problem

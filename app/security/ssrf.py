@@ -12,7 +12,7 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-from app.domain.errors import InvalidInput, Problem
+from app.errors import InvalidInput, Problem
 
 UNSAFE_TARGET = "UNSAFE_TARGET"
 RESOLVE_TIMEOUT = 3.0  # seconds; a slow resolver must not hold a request or a worker

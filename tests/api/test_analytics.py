@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from app import keys
 from app.domain.links.models import Link
 from app.domain.scans.stream import capture, encode, pack
 from tests.rollups import assert_rollups_match_scans
-from workers import constants
 from workers.scans import ingest_once
 
 IPHONE = (
@@ -81,7 +81,7 @@ async def record(
         now=at(when),
         outcome=outcome,
     )
-    stream = constants.key(constants.SCAN_STREAM, services.settings.redis_namespace)
+    stream = keys.key(keys.SCAN_STREAM, services.settings.redis_namespace)
     await services.redis.xadd(stream, pack([encode(entry)]))
 
 

@@ -18,7 +18,7 @@ from app.domain.codes.models import QrCode
 from app.domain.codes.services import CodeDeps
 from app.domain.workspaces.models import Workspace
 from app.graphql.relay import to_global_id
-from workers.pool import render_many
+from app.rendering.pool import render_many
 from workers.sheets import open_sheet
 
 SUBMIT = """mutation($input: BulkCreateQrCodesInput!) { bulkCreateQrCodes(input: $input) {

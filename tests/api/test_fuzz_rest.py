@@ -39,8 +39,8 @@ from starlette.routing import Match, Route
 
 from app.domain.links.slugs import MAX_LENGTH as MAX_SLUG
 from app.http.openapi import DOCUMENT, PATHS, document
-from app.main import create_app
 from app.settings import Settings
+from qrforge.cli import build_app
 
 EXAMPLES = int(os.environ.get("QRFORGE_FUZZ_EXAMPLES", "25"))
 # The same examples on every run, so CI is red only for a change; QRFORGE_FUZZ_EXPLORE=1
@@ -175,7 +175,7 @@ def _matches(route: Route, path: str, method: str) -> bool:
 
 
 def test_every_rest_route_is_documented() -> None:
-    app = create_app(Settings())
+    app = build_app(Settings())
     # GraphQL documents itself (schema.graphql); everything else is REST.
     routes = [r for r in app.routes if isinstance(r, Route) and r.path != "/graphql"]
     documented = [(path, m) for path, item in PATHS.items() for m in item if m in METHODS]

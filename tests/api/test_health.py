@@ -12,7 +12,7 @@ async def test_healthz_reports_database_and_redis(client: httpx.AsyncClient) -> 
 
 
 async def test_in_process_worker_runs_queued_jobs(app, run_jobs) -> None:
-    await app.state.services.enqueue("ping")
+    await app.state.services.jobs.enqueue("ping")
     assert await run_jobs() == 1
 
 

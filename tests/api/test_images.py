@@ -15,7 +15,8 @@ import zxingcpp
 from PIL import Image, ImageDraw
 
 from app.domain.codes.images import signed_image_url
-from app.domain.errors import InvalidInput
+from app.domain.codes.logos import LOGO_CACHE_TTL
+from app.errors import InvalidInput
 
 CREATE = """
 mutation($input: CreateQrCodeInput!) {
@@ -437,7 +438,6 @@ async def test_an_image_with_a_remote_logo_lives_only_as_long_as_its_logo(app) -
     from app.domain.codes.images import ImageRequest, ImageStore
     from app.domain.codes.logos import CachedLogos
     from app.rendering.style import Style
-    from workers import constants
 
     services = app.state.services
     store = ImageStore(services.redis, services.settings.redis_namespace, CachedLogos.of(services))
@@ -445,5 +445,5 @@ async def test_an_image_with_a_remote_logo_lives_only_as_long_as_its_logo(app) -
     with_logo, plain = ImageRequest("a", remote, "PNG", 256), ImageRequest("a", Style(), "PNG", 256)
     for request in (with_logo, plain):
         await store.store(request, b"the image")
-    assert 0 < await services.redis.ttl(store.redis_key(with_logo)) <= constants.LOGO_CACHE_TTL
-    assert await services.redis.ttl(store.redis_key(plain)) > constants.LOGO_CACHE_TTL
+    assert 0 < await services.redis.ttl(store.redis_key(with_logo)) <= LOGO_CACHE_TTL
+    assert await services.redis.ttl(store.redis_key(plain)) > LOGO_CACHE_TTL

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from app.domain.errors import QuotaExceeded
 from app.domain.imports.formats import RowError, read
 from app.domain.imports.services import import_links
 from app.domain.links.models import Link
 from app.domain.workspaces import services as workspaces
 from app.domain.workspaces.models import Workspace
+from app.errors import QuotaExceeded
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "imports"
 

@@ -36,8 +36,8 @@ async def test_bulk_items_are_counted_over_the_last_day(app) -> None:
     import pytest
 
     from app.domain.bulk.models import BulkJob
-    from app.domain.errors import QuotaExceeded
     from app.domain.workspaces import quotas
+    from app.errors import QuotaExceeded
 
     workspace = await Workspace.create(name="bulky", bulk_items_per_day=1000)
     await BulkJob.create(workspace_id=workspace.id, total=600)

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from app import keys
 from app.domain.scans.models import Scan
 from app.domain.scans.stream import decode, unpack
 from app.security.throttle import PASSWORD_ATTEMPTS_PER_MINUTE
-from workers import constants
 
 CREATE = """
 mutation($i: CreateLinkInput!) {
@@ -39,7 +39,7 @@ async def make_link(gql, key, **input) -> dict:
 
 
 async def streamed_scans(app) -> list[dict[str, str]]:
-    stream = constants.key(constants.SCAN_STREAM, app.state.services.settings.redis_namespace)
+    stream = keys.key(keys.SCAN_STREAM, app.state.services.settings.redis_namespace)
     entries = await app.state.services.redis.xrange(stream)
     return [decode(line) for _, fields in entries for line in unpack(fields)]
 
@@ -248,7 +248,7 @@ async def test_redirects_arriving_together_share_stream_entries(app, client, gql
     link = await make_link(gql, key)
     responses = await asyncio.gather(*(client.get(f"/r/{link['slug']}") for _ in range(50)))
     assert {r.status_code for r in responses} == {302}
-    stream = constants.key(constants.SCAN_STREAM, app.state.services.settings.redis_namespace)
+    stream = keys.key(keys.SCAN_STREAM, app.state.services.settings.redis_namespace)
     assert await app.state.services.redis.xlen(stream) < 50  # grouped, not one XADD each
     scans = await streamed_scans(app)
     assert len(scans) == len({scan["e"] for scan in scans}) == 50
@@ -310,8 +310,8 @@ async def test_link_is_cached_in_redis_after_the_first_redirect(app, client, gql
     link = await make_link(gql, key)
     await asyncio.sleep(0.2)  # the creation's event has been handled
     await client.get(f"/r/{link['slug']}")
-    cache_key = constants.key(
-        constants.LINK_CACHE, app.state.services.settings.redis_namespace, slug=link["slug"]
+    cache_key = keys.key(
+        keys.LINK_CACHE, app.state.services.settings.redis_namespace, slug=link["slug"]
     )
     assert await app.state.services.redis.exists(cache_key)
 

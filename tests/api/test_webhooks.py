@@ -98,7 +98,7 @@ def receiver() -> Iterator[Receiver]:
 async def run_due(app: Starlette, **ctx: Any) -> int:
     """Make every queued job due now (the back-off is not waited for) and run exactly those."""
     services = app.state.services
-    queue = services.queue_name
+    queue = services.jobs.queue_name
     jobs = await services.redis.zrange(queue, 0, -1)
     if not jobs:
         return 0
@@ -125,7 +125,7 @@ async def drain(app: Starlette, rounds: int = 20, **ctx: Any) -> None:
 
 async def queued_jobs(app: Starlette) -> list[tuple[str, float]]:
     services = app.state.services
-    rows = await services.redis.zrange(services.queue_name, 0, -1, withscores=True)
+    rows = await services.redis.zrange(services.jobs.queue_name, 0, -1, withscores=True)
     return [(job.decode(), score) for job, score in rows]
 
 

@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.domain.errors import InvalidInput
 from app.domain.links.rules import (
     MAX_CONDITIONS,
     MAX_RULES,
@@ -19,6 +18,7 @@ from app.domain.links.rules import (
     request_facts,
     validate_rules,
 )
+from app.errors import InvalidInput
 
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "

@@ -123,7 +123,7 @@ async def cluster(tmp_path: Path, redis_url: str) -> AsyncIterator[Cluster]:
 
     def cli(*args: str) -> str:
         return subprocess.run(
-            [sys.executable, "-m", "app.cli", *args], env=env("cli"), check=True,
+            [sys.executable, "-m", "qrforge.cli", *args], env=env("cli"), check=True,
             capture_output=True, text=True, timeout=60,
         ).stdout  # fmt: skip
 
@@ -133,9 +133,9 @@ async def cluster(tmp_path: Path, redis_url: str) -> AsyncIterator[Cluster]:
         key = cli("keys", "create", "--workspace", "scale").strip()
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         for n, port in enumerate(ports):
-            command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
+            command = [sys.executable, "-m", "qrforge.cli", "serve", "--port", str(port)]
             processes.append(subprocess.Popen(command, env=env(f"api{n}"), **quiet))  # type: ignore[call-overload]
-            worker = [sys.executable, "-m", "app.cli", "worker"]
+            worker = [sys.executable, "-m", "qrforge.cli", "worker"]
             processes.append(subprocess.Popen(worker, env=env(f"worker{n}"), **quiet))  # type: ignore[call-overload]
         apis = [f"http://127.0.0.1:{port}" for port in ports]
         async with httpx.AsyncClient() as http:

@@ -29,6 +29,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
+from app import keys
 from app.domain.bulk.models import BulkItem, BulkJob
 from app.domain.bulk.runner import BATCH
 from app.domain.codes.models import QrCode
@@ -74,7 +75,7 @@ class Worker:
         self.log = log
         self._out: IO[bytes] = log.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "worker"],
+            [sys.executable, "-m", "qrforge.cli", "worker"],
             env=env,
             stdout=self._out,
             stderr=subprocess.STDOUT,
@@ -262,7 +263,7 @@ async def test_scans_read_by_a_killed_worker_are_stored_once_by_a_new_worker(
         assert (await client.get(f"/r/{links[i % 2]}", headers=PHONE)).status_code == 302
 
     redis = aioredis.Redis.from_url(settings.redis_url)
-    stream = constants.key(constants.SCAN_STREAM, settings.redis_namespace)
+    stream = keys.key(keys.SCAN_STREAM, settings.redis_namespace)
     try:
         entries = {entry_id: unpack(fields) for entry_id, fields in await redis.xrange(stream)}
         event_ids = {decode(line)["e"] for lines in entries.values() for line in lines}
@@ -282,13 +283,13 @@ async def test_scans_read_by_a_killed_worker_are_stored_once_by_a_new_worker(
                     )
                 if not stuck:  # (nothing read yet; the consumer group may not exist yet)
                     return None
-                summary = await redis.xpending(stream, constants.SCAN_GROUP)
+                summary = await redis.xpending(stream, keys.SCAN_GROUP)
                 (consumer,) = [
                     c["name"] for c in summary["consumers"]
                     if c["name"].decode().startswith(first.consumer_prefix)
                 ]  # fmt: skip
                 pending = await redis.xpending_range(
-                    stream, constants.SCAN_GROUP, "-", "+", 10 * constants.SCAN_BATCH, consumer
+                    stream, keys.SCAN_GROUP, "-", "+", 10 * constants.SCAN_BATCH, consumer
                 )
                 return len(pending), sum(len(entries[p["message_id"]]) for p in pending)
 
@@ -303,12 +304,12 @@ async def test_scans_read_by_a_killed_worker_are_stored_once_by_a_new_worker(
         second = workers()
 
         async def all_settled() -> bool:
-            left = (await redis.xpending(stream, constants.SCAN_GROUP))["pending"]
+            left = (await redis.xpending(stream, keys.SCAN_GROUP))["pending"]
             return left == 0 and await redis.xlen(stream) == 0
 
         await until(all_settled, 25, "every entry settled by worker 2", second)
         assert "claimed" in second.output()  # worker 1's entries came to it through a reclaim
-        assert (await redis.xpending(stream, constants.SCAN_GROUP))["pending"] == 0
+        assert (await redis.xpending(stream, keys.SCAN_GROUP))["pending"] == 0
     finally:
         await redis.aclose()
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from app.domain.errors import InvalidInput
+from app.errors import InvalidInput
 from app.rendering.geometry import build_scene, logo_boxes
 from app.rendering.render import encode, render
 from app.rendering.style import FINDER_SHAPES, FRAME_STYLES, Style

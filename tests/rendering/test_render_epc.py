@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.domain.errors import InvalidInput
+from app.errors import InvalidInput
 from app.rendering.epc import iban_problem, mod97
 from app.rendering.payloads import build_payload
 from app.rendering.render import render

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from app.domain.errors import InvalidInput
+from app.errors import InvalidInput
 from app.rendering.logo import MAX_LOGO_BYTES, fetch_logo, load_logo, parse_data_uri, rasterize
 from app.rendering.render import render
 from app.rendering.style import Style

@@ -10,7 +10,7 @@ import segno
 from segno import consts
 from segno.utils import matrix_iter_verbose
 
-from app.domain.errors import InvalidInput
+from app.errors import InvalidInput
 from app.rendering.geometry import in_finder
 from app.rendering.render import cache_key, render
 from app.rendering.scannability import logo_level

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.domain.errors import InvalidInput
+from app.errors import InvalidInput
 from app.rendering.payloads import DATA_TYPES, build_payload
 
 CRLF = "\r\n"

@@ -9,7 +9,7 @@ import pytest
 import segno
 from PIL import Image
 
-from app.domain.errors import InvalidInput
+from app.errors import InvalidInput
 from app.rendering import scannability
 from app.rendering.geometry import build_scene
 from app.rendering.render import render

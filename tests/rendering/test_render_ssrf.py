@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.errors import InvalidInput
+from app.errors import InvalidInput
 from app.security.ssrf import UnsafeTarget, assert_public_target, is_public_address
 
 

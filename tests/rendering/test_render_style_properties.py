@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from app.domain.errors import InvalidInput
+from app.errors import InvalidInput
 from app.rendering.render import render
 from app.rendering.scannability import check_style
 from app.rendering.style import Style

@@ -10,7 +10,7 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
-from app.domain.errors import InvalidInput
+from app.errors import InvalidInput
 from app.graphql.bulk.types import LabelTemplate
 from app.rendering.labels import (
     CUSTOM,

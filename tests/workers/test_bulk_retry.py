@@ -16,14 +16,15 @@ import pytest
 from arq.jobs import Job, JobStatus
 from arq.worker import Worker
 
+from app import keys
 from app.domain.bulk.models import BulkItem, BulkJob
-from app.domain.bulk.services import RUN_JOB, run_job_id
 from app.domain.codes.models import QrCode
 from app.domain.workspaces.models import Workspace
 from app.events import channel
+from app.rendering.pool import render_many
 from app.services import Services
 from workers import bulk, constants
-from workers.pool import render_many
+from workers.queue import RUN_BULK_JOB
 from workers.settings import build_worker
 
 SUBMIT = """mutation($input: BulkCreateQrCodesInput!) { bulkCreateQrCodes(input: $input) {
@@ -120,7 +121,9 @@ async def test_a_job_that_runs_out_of_time_runs_again_and_succeeds(
 
     monkeypatch.setattr(bulk, "render_many", hangs_once)
     services = app.state.services
-    quick = Services(dataclasses.replace(services.settings, bulk_job_timeout=1), services.redis)
+    quick = dataclasses.replace(
+        services, settings=dataclasses.replace(services.settings, bulk_job_timeout=1)
+    )
 
     worker = await burst(quick)
 
@@ -166,8 +169,8 @@ async def age(job: BulkJob) -> None:
 
 def arq_job(app, job: BulkJob) -> Job:
     services = app.state.services
-    job_id = run_job_id(services.settings.redis_namespace, job.id)
-    return Job(job_id, services.redis, _queue_name=services.queue_name)
+    job_id = services.jobs.bulk_job_id(job.id)
+    return Job(job_id, services.redis, _queue_name=services.jobs.queue_name)
 
 
 async def test_the_sweep_fails_a_running_job_whose_arq_job_is_gone(key, app) -> None:
@@ -200,10 +203,10 @@ async def test_the_sweep_fails_a_job_whose_last_try_died_with_its_worker(key, ap
     # the next worker ends the arq job ("max retries exceeded") without running it.
     services = app.state.services
     await services.redis.enqueue_job(
-        RUN_JOB,
+        RUN_BULK_JOB,
         job.id,
         _job_id=arq_job(app, job).job_id,
-        _queue_name=services.queue_name,
+        _queue_name=services.jobs.queue_name,
         _job_try=constants.BULK_JOB_TRIES + 1,
     )
     worker = await burst(services)
@@ -265,6 +268,6 @@ async def test_the_sweep_leaves_jobs_whose_arq_job_is_queued_or_running(
 
 async def test_only_long_lived_workers_run_the_sweep(app) -> None:
     services = app.state.services
-    sweep_name = constants.key(constants.BULK_SWEEP_JOB, services.settings.redis_namespace)
+    sweep_name = keys.key(constants.BULK_SWEEP_JOB, services.settings.redis_namespace)
     assert sweep_name in [c.name for c in build_worker(services, handle_signals=False).cron_jobs]
     assert build_worker(services, burst=True, handle_signals=False).cron_jobs == []

@@ -13,11 +13,11 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from app.domain.errors import InvalidInput
+from app.errors import InvalidInput
+from app.rendering.pool import RenderPool
 from app.rendering.render import RenderTask, render
 from app.rendering.style import Style
 from app.settings import Settings
-from workers.pool import RenderPool
 
 DOTS = Style.from_dict({"module_shape": "DOTS", "finder_shape": "ROUNDED"})
 

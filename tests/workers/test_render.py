@@ -4,6 +4,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from app import keys
 from app.domain.codes.images import code_image
 from app.domain.codes.models import QrCode
 from workers import constants
@@ -22,13 +23,13 @@ mutation($id: ID!, $input: UpdateDesignInput!) {
 async def cached_keys(app: Any) -> set[str]:
     redis: aioredis.Redis = app.state.services.redis
     ns = app.state.services.settings.redis_namespace
-    pattern = constants.key(constants.IMAGE_CACHE, ns, key="*")
+    pattern = keys.key(keys.IMAGE_CACHE, ns, key="*")
     return {k.decode() if isinstance(k, bytes) else k async for k in redis.scan_iter(pattern)}
 
 
 def image_key(app: Any, request: Any) -> str:
     ns = app.state.services.settings.redis_namespace
-    return constants.key(constants.IMAGE_CACHE, ns, key=request.key)
+    return keys.key(keys.IMAGE_CACHE, ns, key=request.key)
 
 
 async def test_render_job_warms_the_cache(app, gql, key, client, run_jobs) -> None:

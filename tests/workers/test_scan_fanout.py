@@ -3,7 +3,8 @@ queue a webhook job per scan for workspaces that have no scan webhook."""
 
 from __future__ import annotations
 
-from workers import constants
+from app import keys
+from workers import queue as arq_jobs
 from workers.scans import ingest_once
 
 CREATE = "mutation($i: CreateLinkInput!) { createLink(input: $i) { link { slug } } }"
@@ -12,9 +13,9 @@ HOOK = """mutation($events: [WebhookEvent!]!) { createWebhook(input: {
 
 
 async def queued_dispatches(services) -> int:
-    queue = constants.key(constants.QUEUE, services.settings.redis_namespace)
+    queue = keys.key(keys.QUEUE, services.settings.redis_namespace)
     jobs = await services.redis.queued_jobs(queue_name=queue)
-    return sum(job.function == constants.DISPATCH_EVENT_JOB for job in jobs)
+    return sum(job.function == arq_jobs.DISPATCH_EVENT_JOB for job in jobs)
 
 
 async def scan(client, gql, key, slug: str) -> None:
@@ -58,7 +59,7 @@ async def test_scans_stored_by_a_consumer_that_died_are_announced_once_each(
     # A consumer reads the batch, commits it, and dies before announcing or acknowledging.
     await ensure_group(services)
     taken = await services.redis.xreadgroup(
-        constants.SCAN_GROUP, "died", {stream_key(services): ">"}, count=100
+        keys.SCAN_GROUP, "died", {stream_key(services): ">"}, count=100
     )
     lines = [line for _, fields in taken[0][1] for line in unpack(fields)]
     scans = [enrich(raw_scan(decode(line)), secret=services.settings.secret) for line in lines]
@@ -72,7 +73,7 @@ async def test_scans_stored_by_a_consumer_that_died_are_announced_once_each(
         await services.redis.xadd(stream_key(services), fields)
     await ensure_group(services)
     await services.redis.xreadgroup(
-        constants.SCAN_GROUP, "died-again", {stream_key(services): ">"}, count=100
+        keys.SCAN_GROUP, "died-again", {stream_key(services): ">"}, count=100
     )
     assert await ingest_once(services, "survivor", reclaim_idle_ms=0) == 3
     assert await queued_dispatches(services) - before == 3

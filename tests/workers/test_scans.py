@@ -8,13 +8,13 @@ from dataclasses import replace
 
 import httpx
 
+from app import keys
 from app.domain.links.models import Link
 from app.domain.scans.models import Scan
 from app.domain.scans.stream import encode, pack
 from app.domain.workspaces.services import ensure_workspace
 from app.events import Event
 from tests.rollups import assert_rollups_match_scans
-from workers import constants
 from workers.scans import ensure_group, ingest_once, stream_key
 
 IPHONE = (
@@ -71,7 +71,7 @@ async def test_the_stream_is_empty_after_ingestion(app, client, gql, key) -> Non
     await drain(app.state.services)
     services = app.state.services
     assert await services.redis.xlen(stream_key(services)) == 0
-    pending = await services.redis.xpending(stream_key(services), constants.SCAN_GROUP)
+    pending = await services.redis.xpending(stream_key(services), keys.SCAN_GROUP)
     assert pending["pending"] == 0
 
 
@@ -99,7 +99,7 @@ async def test_entries_of_a_crashed_consumer_are_reclaimed(app, client, gql, key
     await ensure_group(services)
     # A consumer reads a batch and dies before acknowledging it.
     taken = await services.redis.xreadgroup(
-        constants.SCAN_GROUP, "crashed", {stream_key(services): ">"}, count=100
+        keys.SCAN_GROUP, "crashed", {stream_key(services): ">"}, count=100
     )
     assert len(taken[0][1]) == 5
     assert await ingest_once(services, "survivor") == 0  # not idle long enough yet
@@ -117,7 +117,7 @@ async def test_a_failed_batch_is_retried_by_its_consumer(app, client, gql, key) 
     await ensure_group(services)
     # Delivered to this consumer but never acknowledged (the database was down, say).
     await services.redis.xreadgroup(
-        constants.SCAN_GROUP, "test-consumer", {stream_key(services): ">"}, count=10
+        keys.SCAN_GROUP, "test-consumer", {stream_key(services): ">"}, count=10
     )
     assert await drain(services) == 1
     assert await Scan.all().count() == 1

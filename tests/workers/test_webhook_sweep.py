@@ -15,14 +15,17 @@ from arq.jobs import Job, JobStatus
 from redis.exceptions import ConnectionError as RedisConnectionError
 from starlette.applications import Starlette
 
+from app import keys
 from app.domain.webhooks import services as webhook_services
-from app.domain.webhooks.delivery import DeliveryQueue, Sender, dispatch
+from app.domain.webhooks.delivery import Sender, dispatch
 from app.domain.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from app.domain.webhooks.signing import RETRY_SCHEDULE
 from app.domain.workspaces.models import Workspace
 from tests.api import test_webhooks as webhook_api_tests
 from tests.api.test_webhooks import Receiver
 from workers import constants, webhooks
+from workers import queue as arq_jobs
+from workers.queue import ArqJobs
 from workers.settings import build_worker
 
 AT = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
@@ -33,17 +36,17 @@ RunJobs = Callable[[], Awaitable[int]]
 receiver = webhook_api_tests.receiver  # the real local receiver of the webhook API tests
 
 
-def queue_of(app: Starlette) -> DeliveryQueue:
+def queue_of(app: Starlette) -> ArqJobs:
     services = app.state.services
-    return DeliveryQueue(services.redis, services.settings.redis_namespace)
+    return ArqJobs(services.redis, services.settings.redis_namespace)
 
 
 @pytest.fixture
-async def dead_queue(app: Starlette) -> AsyncIterator[DeliveryQueue]:
+async def dead_queue(app: Starlette) -> AsyncIterator[ArqJobs]:
     """The deployment's queue on a Redis that refuses connections: every enqueue fails."""
     redis = ArqRedis.from_url("redis://127.0.0.1:1/0")
     try:
-        yield DeliveryQueue(redis, app.state.services.settings.redis_namespace)
+        yield ArqJobs(redis, app.state.services.settings.redis_namespace)
     finally:
         await redis.aclose()
 
@@ -54,7 +57,7 @@ async def sweep(app: Starlette) -> int:
 
 async def queued(app: Starlette) -> list[str]:
     services = app.state.services
-    return [job.decode() for job in await services.redis.zrange(services.queue_name, 0, -1)]
+    return [job.decode() for job in await services.redis.zrange(services.jobs.queue_name, 0, -1)]
 
 
 async def a_webhook(url: str) -> Webhook:
@@ -64,7 +67,7 @@ async def a_webhook(url: str) -> Webhook:
     )
 
 
-async def unqueued_delivery(hook: Webhook, dead_queue: DeliveryQueue) -> WebhookDelivery:
+async def unqueued_delivery(hook: Webhook, dead_queue: ArqJobs) -> WebhookDelivery:
     """A delivery whose dispatch stored its row, then failed to queue its job."""
     with pytest.raises(RedisConnectionError):
         await dispatch("evt", "link.created", hook.workspace_id, {"id": 1}, AT, dead_queue)
@@ -82,12 +85,12 @@ async def age(delivery: WebhookDelivery) -> None:
 
 def arq_job(app: Starlette, delivery_id: int, series: int, attempt: int) -> Job:
     queue = queue_of(app)
-    job_id = queue.job_id(delivery_id, series=series, attempt=attempt)
+    job_id = queue.webhook_job_id(delivery_id, series=series, attempt=attempt)
     return Job(job_id, queue.redis, _queue_name=queue.queue_name)
 
 
 async def test_a_delivery_whose_enqueue_failed_is_sent_once_by_the_sweep(
-    app, run_jobs: RunJobs, receiver: Receiver, dead_queue: DeliveryQueue
+    app, run_jobs: RunJobs, receiver: Receiver, dead_queue: ArqJobs
 ) -> None:
     hook = await a_webhook(receiver.url)
     delivery = await unqueued_delivery(hook, dead_queue)
@@ -108,7 +111,7 @@ async def test_a_delivery_whose_enqueue_failed_is_sent_once_by_the_sweep(
 
 
 async def test_the_sweep_leaves_a_delivery_inside_its_grace_period(
-    app, dead_queue: DeliveryQueue
+    app, dead_queue: ArqJobs
 ) -> None:
     delivery = await unqueued_delivery(await a_webhook("http://127.0.0.1:1/"), dead_queue)
     assert await sweep(app) == 0  # its job may be on its way
@@ -120,7 +123,7 @@ async def test_the_sweep_leaves_a_delivery_inside_its_grace_period(
 
 
 async def test_a_claimed_attempt_whose_worker_died_on_the_last_try_is_made_by_the_sweep(
-    app, run_jobs: RunJobs, receiver: Receiver, dead_queue: DeliveryQueue
+    app, run_jobs: RunJobs, receiver: Receiver, dead_queue: ArqJobs
 ) -> None:
     hook = await a_webhook(receiver.url)
     delivery = await unqueued_delivery(hook, dead_queue)
@@ -131,12 +134,12 @@ async def test_a_claimed_attempt_whose_worker_died_on_the_last_try_is_made_by_th
     services = app.state.services
     lost = arq_job(app, delivery.id, 0, 0)
     await services.redis.enqueue_job(
-        constants.DELIVER_WEBHOOK_JOB,
+        arq_jobs.DELIVER_WEBHOOK_JOB,
         delivery.id,
         0,
         0,
         _job_id=lost.job_id,
-        _queue_name=services.queue_name,
+        _queue_name=services.jobs.queue_name,
         _job_try=constants.MAX_TRIES + 1,
     )
     assert await run_jobs() == 0
@@ -156,13 +159,13 @@ async def test_a_claimed_attempt_whose_worker_died_on_the_last_try_is_made_by_th
 
 
 async def test_a_retry_whose_enqueue_failed_is_queued_by_the_sweep(
-    app, run_jobs: RunJobs, receiver: Receiver, dead_queue: DeliveryQueue
+    app, run_jobs: RunJobs, receiver: Receiver, dead_queue: ArqJobs
 ) -> None:
     hook = await a_webhook(receiver.url)
     delivery = await unqueued_delivery(hook, dead_queue)
     receiver.answer(500)
     async with httpx.AsyncClient() as http:
-        sender = Sender(http=http, queue=dead_queue, allow_private=True)
+        sender = Sender(http=http, jobs=dead_queue, allow_private=True)
         with pytest.raises(RedisConnectionError):  # recorded and scheduled, then not queued
             await sender.deliver(delivery.id, 0, 0)
     await delivery.refresh_from_db()
@@ -196,7 +199,7 @@ async def attempts_made(delivery: WebhookDelivery, statuses: list[int]) -> None:
 
 
 async def test_a_delivery_whose_last_attempt_was_recorded_but_not_settled_ends_failed(
-    app, receiver: Receiver, dead_queue: DeliveryQueue
+    app, receiver: Receiver, dead_queue: ArqJobs
 ) -> None:
     delivery = await unqueued_delivery(await a_webhook(receiver.url), dead_queue)
     # Nine attempts answered 500 and scheduled the next; the worker making the tenth and
@@ -217,7 +220,7 @@ async def test_a_delivery_whose_last_attempt_was_recorded_but_not_settled_ends_f
 
 
 async def test_a_redelivery_whose_enqueue_failed_is_sent_by_the_sweep_on_a_new_schedule(
-    app, run_jobs: RunJobs, receiver: Receiver, dead_queue: DeliveryQueue
+    app, run_jobs: RunJobs, receiver: Receiver, dead_queue: ArqJobs
 ) -> None:
     hook = await a_webhook(receiver.url)
     delivery = await unqueued_delivery(hook, dead_queue)
@@ -238,7 +241,7 @@ async def test_a_redelivery_whose_enqueue_failed_is_sent_by_the_sweep_on_a_new_s
 
 
 async def test_a_delivery_redelivered_twice_and_lost_mid_schedule_goes_on_in_its_series(
-    app, receiver: Receiver, dead_queue: DeliveryQueue
+    app, receiver: Receiver, dead_queue: ArqJobs
 ) -> None:
     hook = await a_webhook(receiver.url)
     delivery = await unqueued_delivery(hook, dead_queue)
@@ -319,7 +322,7 @@ async def test_only_long_lived_workers_run_the_sweeps(app) -> None:
     ns = services.settings.redis_namespace
     names = [c.name for c in build_worker(services, handle_signals=False).cron_jobs]
     assert names == [
-        constants.key(constants.BULK_SWEEP_JOB, ns),
-        constants.key(constants.WEBHOOK_SWEEP_JOB, ns),
+        keys.key(constants.BULK_SWEEP_JOB, ns),
+        keys.key(constants.WEBHOOK_SWEEP_JOB, ns),
     ]
     assert build_worker(services, burst=True, handle_signals=False).cron_jobs == []

@@ -9,10 +9,8 @@ import httpx
 from starlette.applications import Starlette
 
 from app.domain.webhooks.delivery import (
-    DeliveryQueue,
     Sender,
     dispatch,
-    global_id,
     message_id,
     pinned,
     public_data,
@@ -21,18 +19,20 @@ from app.domain.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from app.domain.webhooks.services import redeliver
 from app.domain.workspaces.models import Workspace
 from app.graphql.relay import to_global_id
+from app.ids import global_id
+from workers.queue import ArqJobs
 
 AT = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
 
 
-def queue_of(app: Starlette) -> DeliveryQueue:
+def queue_of(app: Starlette) -> ArqJobs:
     services = app.state.services
-    return DeliveryQueue(services.redis, services.settings.redis_namespace)
+    return ArqJobs(services.redis, services.settings.redis_namespace)
 
 
 async def queued(app: Starlette) -> list[str]:
     services = app.state.services
-    return [job.decode() for job in await services.redis.zrange(services.queue_name, 0, -1)]
+    return [job.decode() for job in await services.redis.zrange(services.jobs.queue_name, 0, -1)]
 
 
 async def a_webhook(url: str = "http://127.0.0.1:1/hooks", **fields: object) -> Webhook:
@@ -71,7 +71,7 @@ async def test_an_attempt_job_run_twice_makes_one_attempt(app) -> None:
     hook = await a_webhook()  # nothing listens on port 1: the attempt fails fast
     [delivery_id] = await dispatch("e", "link.created", hook.workspace_id, {}, AT, queue_of(app))
     async with httpx.AsyncClient() as http:
-        sender = Sender(http=http, queue=queue_of(app), allow_private=True, rng=random.Random(1))
+        sender = Sender(http=http, jobs=queue_of(app), allow_private=True, rng=random.Random(1))
         assert await sender.deliver(delivery_id, 0, 0) == "retrying"
         assert await sender.deliver(delivery_id, 0, 0) == "stale"
     [attempt] = await WebhookAttempt.all()
@@ -86,7 +86,7 @@ async def test_an_attempt_of_a_deleted_webhook_does_nothing(app) -> None:
     [delivery_id] = await dispatch("e", "link.created", hook.workspace_id, {}, AT, queue_of(app))
     await hook.delete()
     async with httpx.AsyncClient() as http:
-        sender = Sender(http=http, queue=queue_of(app), allow_private=True)
+        sender = Sender(http=http, jobs=queue_of(app), allow_private=True)
         assert await sender.deliver(delivery_id, 0, 0) == "gone"
 
 
@@ -127,7 +127,7 @@ async def test_a_rerun_after_a_crash_makes_the_claimed_attempt(app) -> None:
     # A first run claimed attempt 1, then its worker died before recording it.
     await WebhookDelivery.filter(id=delivery_id).update(attempts=1)
     async with httpx.AsyncClient() as http:
-        sender = Sender(http=http, queue=queue_of(app), allow_private=True)
+        sender = Sender(http=http, jobs=queue_of(app), allow_private=True)
         assert await sender.deliver(delivery_id, 0, 0) == "stale"  # a twin, not a rerun
         assert await sender.deliver(delivery_id, 0, 0, rerun=True) == "retrying"
         assert await sender.deliver(delivery_id, 0, 0, rerun=True) == "stale"  # recorded now
@@ -139,7 +139,7 @@ async def test_a_retry_overtaken_by_a_redelivery_sends_nothing(app) -> None:
     hook = await a_webhook()  # nothing listens on port 1: the attempt fails fast
     [delivery_id] = await dispatch("e", "link.created", hook.workspace_id, {}, AT, queue_of(app))
     async with httpx.AsyncClient() as http:
-        sender = Sender(http=http, queue=queue_of(app), allow_private=True)
+        sender = Sender(http=http, jobs=queue_of(app), allow_private=True)
         assert await sender.deliver(delivery_id, 0, 0) == "retrying"
         await redeliver(hook.workspace_id, delivery_id, queue_of(app))
         # The retry queued by attempt 1 and the redelivery's job are both for attempt 2.
@@ -159,8 +159,8 @@ async def test_a_job_queued_before_series_were_stored_gives_its_delivery_its_ser
     # row reads series 0, the job waiting for attempt 13 says 10.
     await WebhookDelivery.filter(id=delivery_id).update(attempts=12)
     async with httpx.AsyncClient() as http:
-        sender = Sender(http=http, queue=queue_of(app), allow_private=True)
+        sender = Sender(http=http, jobs=queue_of(app), allow_private=True)
         assert await sender.deliver(delivery_id, 10, 12) == "retrying"
     delivery = await WebhookDelivery.get()
     assert (delivery.status, delivery.attempts, delivery.series) == ("PENDING", 13, 10)
-    assert queue_of(app).job_id(delivery_id, series=10, attempt=13) in await queued(app)
+    assert queue_of(app).webhook_job_id(delivery_id, series=10, attempt=13) in await queued(app)

@@ -27,9 +27,9 @@ from app.domain.bulk.services import restored, result_key
 from app.domain.codes import services as codes
 from app.domain.codes.models import QrCode
 from app.domain.designs.models import Design
-from app.domain.errors import InvalidInput
 from app.domain.links.models import Link
 from app.domain.workspaces import quotas
+from app.errors import InvalidInput
 from app.events import EventSink
 from app.rendering.labels import SheetLayout, label_lines
 from app.rendering.render import EXTENSIONS, Drawn, RenderTask

@@ -16,21 +16,20 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from app.domain.bulk.models import BulkItem, BulkJob
-from app.domain.errors import InvalidInput, Problem
 from app.domain.owned import owned
 from app.domain.workspaces import quotas
+from app.errors import InvalidInput, Problem
+from app.jobs import Jobs
 from app.rendering import labels
 from app.rendering.payloads import build_payload
 from app.rendering.render import encode
 from app.settings import Settings
 from app.storage import ResultStore
-from workers import constants
 
 MAX_ITEMS = 10_000
 FORMATS = ("PNG", "SVG", "JPEG", "PDF")
 MIN_SIZE, MAX_SIZE = 64, 4096
 MAX_IDEMPOTENCY_KEY = 100
-RUN_JOB = "run_bulk_job"
 ITEM_ROWS = 500  # items per INSERT: well under both databases' parameter limits
 GENERATED_SLUG = 7  # the length of a generated slug (app.domain.links.slugs)
 # A download whose stream broke leaves its result behind; it is deleted this much later.
@@ -38,16 +37,10 @@ DOWNLOAD_GRACE = timedelta(hours=1)
 
 
 class BulkQueue(Protocol):
-    """The process's services: the job is queued under an id of its own namespace."""
+    """The process's services: its settings, and the jobs queue the job runs from."""
 
     settings: Settings
-
-    async def enqueue(self, function: str, *args: Any, _job_id: str) -> None: ...
-
-
-def run_job_id(namespace: str, job_id: int) -> str:
-    """The arq job that runs the bulk job: one per job, and findable from its id alone."""
-    return constants.key(constants.BULK_JOB_ID, namespace, job=job_id)
+    jobs: Jobs
 
 
 def result_key(job_id: int) -> str:
@@ -112,7 +105,7 @@ async def submit(
                 )
     except IntegrityError:  # the same key, submitted twice at once: the first one wins
         return await BulkJob.get(workspace_id=workspace_id, idempotency_key=idempotency_key)
-    await queue.enqueue(RUN_JOB, job.id, _job_id=run_job_id(queue.settings.redis_namespace, job.id))
+    await queue.jobs.run_bulk_job(job.id)
     return job
 
 

@@ -9,17 +9,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from app.domain.codes.logos import LogoSource
+from app.domain.codes.logos import LOGO_CACHE_TTL, CachedLogos, LogoSource
 from app.domain.codes.models import QrCode
 from app.domain.codes.services import RenderOne, render_in_thread, style_of
 from app.domain.designs.models import Design
 from app.domain.designs.services import clean_style, public_problems
-from app.domain.errors import InvalidInput, Problem
+from app.errors import InvalidInput, Problem
+from app.keys import IMAGE_CACHE, key
 from app.rendering.payloads import build_payload
 from app.rendering.render import (
     CONTENT_TYPES,
@@ -29,9 +30,17 @@ from app.rendering.render import (
 )
 from app.rendering.style import MAX_SIZE, MIN_SIZE, Style
 from app.security.signed_urls import signed_query
-from workers import constants
+
+if TYPE_CHECKING:
+    from app.services import Services
 
 log = logging.getLogger("qrforge.images")
+
+# A design change is a new cache key, so nothing is ever invalidated by hand; the TTL only
+# frees memory.
+IMAGE_CACHE_TTL = 7 * 24 * 3600
+# Bigger images (4096 px JPEGs) are rendered on demand rather than crowding Redis.
+IMAGE_CACHE_MAX_BYTES = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -68,10 +77,20 @@ class ImageStore:
         self.redis = redis
         self.namespace = namespace
         self.logos = logos
-        self.render_one = render_one  # the API's: its process pool (workers/pool.py)
+        self.render_one = render_one  # the API's: its process pool (app/rendering/pool.py)
+
+    @classmethod
+    def of(cls, services: Services, render_one: RenderOne) -> ImageStore:
+        """The process's store: its Redis, its logo cache, and its way to render."""
+        return cls(
+            services.redis,
+            services.settings.redis_namespace,
+            CachedLogos.of(services),
+            render_one=render_one,
+        )
 
     def redis_key(self, request: ImageRequest) -> str:
-        return constants.key(constants.IMAGE_CACHE, self.namespace, key=request.key)
+        return key(IMAGE_CACHE, self.namespace, key=request.key)
 
     async def cached(self, request: ImageRequest) -> bytes | None:
         try:
@@ -92,13 +111,13 @@ class ImageStore:
         )
 
     async def store(self, request: ImageRequest, data: bytes) -> None:
-        if len(data) > constants.IMAGE_CACHE_MAX_BYTES:
+        if len(data) > IMAGE_CACHE_MAX_BYTES:
             return
         # The key holds a remote logo's URL, not its bytes: such an image lives only as long
         # as the fetched logo does, so a logo changed at its URL shows within a few hours.
         logo = request.style.logo
         remote = logo is not None and logo.url is not None
-        ttl = constants.LOGO_CACHE_TTL if remote else constants.IMAGE_CACHE_TTL
+        ttl = LOGO_CACHE_TTL if remote else IMAGE_CACHE_TTL
         try:
             await self.redis.set(self.redis_key(request), data, ex=ttl)
         except (RedisError, OSError) as error:

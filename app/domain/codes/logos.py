@@ -14,11 +14,16 @@ import httpx
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from app.keys import LOGO_CACHE, key
 from app.rendering.logo import fetch_logo
-from workers import constants
 
 if TYPE_CHECKING:
     from app.services import Services
+
+
+# An hour keeps re-renders from refetching a logo on every miss while a changed logo still
+# shows up the same day.
+LOGO_CACHE_TTL = 3600
 
 
 class LogoSource(Protocol):
@@ -50,7 +55,7 @@ class CachedLogos:
 
     def _key(self, url: str) -> str:
         digest = hashlib.sha256(url.encode()).hexdigest()
-        return constants.key(constants.LOGO_CACHE, self.namespace, digest=digest)
+        return key(LOGO_CACHE, self.namespace, digest=digest)
 
     async def __call__(self, url: str) -> bytes:
         key = self._key(url)
@@ -61,5 +66,5 @@ class CachedLogos:
         async with httpx.AsyncClient(transport=self.transport) as client:
             data = await fetch_logo(url, client, allow_private=self.allow_private)
         with suppress(RedisError, OSError):
-            await self.redis.set(key, data, ex=constants.LOGO_CACHE_TTL)
+            await self.redis.set(key, data, ex=LOGO_CACHE_TTL)
         return data

@@ -20,13 +20,14 @@ from tortoise.queryset import QuerySet
 from app.domain.codes.logos import LogoSource
 from app.domain.codes.models import QrCode
 from app.domain.designs.models import Design
-from app.domain.designs.services import JobQueue, clean_style, name_problem, public_problems
-from app.domain.errors import InvalidInput, NotFound, Problem
+from app.domain.designs.services import clean_style, name_problem, public_problems
 from app.domain.links import services as links
 from app.domain.links import slugs
 from app.domain.owned import owned
 from app.domain.workspaces import quotas
+from app.errors import InvalidInput, NotFound, Problem
 from app.events import EventSink
+from app.jobs import Jobs
 from app.rendering.payloads import DATA_TYPES, build_payload
 from app.rendering.render import Rendered, RenderTask, encode, render
 from app.rendering.scannability import logo_level
@@ -58,7 +59,7 @@ class CodeDeps:
 
     events: EventSink
     public_url: str
-    jobs: JobQueue | None = None
+    jobs: Jobs | None = None
     logos: LogoSource | None = None
     # False for callers that render every new code right away themselves (bulk).
     check_render: bool = True
@@ -326,4 +327,4 @@ async def _check_renders(text: str, style: Style, deps: CodeDeps) -> None:
 
 async def _warm(code: QrCode, deps: CodeDeps) -> None:
     if deps.jobs is not None:
-        await deps.jobs.enqueue("render_code", code.id)
+        await deps.jobs.render_code(code.id)

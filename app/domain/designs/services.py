@@ -7,23 +7,20 @@ the image cache key changes exactly when the look does.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from tortoise.queryset import QuerySet
 
 from app.domain.codes.logos import LogoSource
 from app.domain.designs.models import Design
-from app.domain.errors import InvalidInput, Problem
 from app.domain.owned import owned
+from app.errors import InvalidInput, Problem
+from app.jobs import Jobs
 from app.rendering.logo import load_logo
 from app.rendering.scannability import check_style
 from app.rendering.style import Style
 
 MAX_NAME = 100
-
-
-class JobQueue(Protocol):
-    async def enqueue(self, function: str, *args: Any) -> None: ...
 
 
 def camel(name: str) -> str:
@@ -88,7 +85,7 @@ async def update_design(
     given: Mapping[str, Any],
     *,
     logos: LogoSource | None = None,
-    jobs: JobQueue | None = None,
+    jobs: Jobs | None = None,
 ) -> Design:
     """Change the fields given; a new style replaces the old one as a whole."""
     design = await get_design(workspace_id, design_id)
@@ -99,7 +96,7 @@ async def update_design(
     design.update_from_dict(values)
     await design.save(update_fields=[*values, "updated_at"])
     if restyled and jobs is not None:
-        await jobs.enqueue("render_design", design.id)  # re-warms every code using it
+        await jobs.render_design(design.id)  # re-warms every code using it
     return design
 
 

@@ -16,12 +16,12 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from app.domain.errors import DomainError
 from app.domain.imports.formats import ImportRow, RowError
 from app.domain.links import services as links
 from app.domain.links import slugs
 from app.domain.links.models import Link
 from app.domain.workspaces import quotas
+from app.errors import DomainError
 
 # Rows checked and inserted together: one slug lookup and one INSERT, well under both
 # databases' parameter limits.

@@ -20,9 +20,18 @@ from app.domain.links import slugs
 from app.domain.links.models import Link
 from app.domain.links.resolve import ResolvedLink
 from app.hub import GAP, EventHub
-from workers import constants
+from app.keys import LINK_CACHE, key
 
 log = logging.getLogger("qrforge.links")
+
+# Seconds a link stays in Redis and in each process; updates and deletes evict it at once
+# through pub/sub, the TTLs only bound staleness when an event is missed (Redis restart).
+LINK_CACHE_TTL = 300
+LOCAL_LINK_CACHE_TTL = 30
+LOCAL_LINK_CACHE_SIZE = 50_000
+# An unknown slug is remembered briefly so a flood of bad slugs does not reach the database;
+# `link.created` evicts it, so a new link works at once.
+MISSING_LINK_TTL = 5
 
 # What a query raises on a connection the database dropped (a restart, a failover) before
 # the pool noticed: a scan is worth one more try, on a fresh connection.
@@ -42,10 +51,10 @@ class LinkCache:
         namespace: str,
         breaker: RedisBreaker,
         *,
-        ttl: int = constants.LINK_CACHE_TTL,
-        local_ttl: float = constants.LOCAL_LINK_CACHE_TTL,
-        size: int = constants.LOCAL_LINK_CACHE_SIZE,
-        missing_ttl: float = constants.MISSING_LINK_TTL,
+        ttl: int = LINK_CACHE_TTL,
+        local_ttl: float = LOCAL_LINK_CACHE_TTL,
+        size: int = LOCAL_LINK_CACHE_SIZE,
+        missing_ttl: float = MISSING_LINK_TTL,
     ) -> None:
         self.redis = redis
         self.namespace = namespace
@@ -109,7 +118,7 @@ class LinkCache:
         return link
 
     def _key(self, slug: str) -> str:
-        return constants.key(constants.LINK_CACHE, self.namespace, slug=slug)
+        return key(LINK_CACHE, self.namespace, slug=slug)
 
     def evict(self, *slugs: str) -> None:
         """Forget slugs in this process."""

@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 
 from app.domain.breaker import REDIS_DOWN, RedisBreaker
 from app.domain.links.resolve import ResolvedLink
-from workers import constants
+from app.keys import SCAN_COUNTER, key
 
 # Seed the counter from the database the first time (or after Redis lost it), then count;
 # a scan over the limit is given back, so raising the limit later lets scans through again.
@@ -37,9 +37,9 @@ class ScanLimiter:
         if limit is None:
             return True
         if self.breaker.closed:
-            key = constants.key(constants.SCAN_COUNTER, self.namespace, id=link.id)
+            counter = key(SCAN_COUNTER, self.namespace, id=link.id)
             try:
-                taken = await self._take(keys=[key], args=[link.scan_count, limit])
+                taken = await self._take(keys=[counter], args=[link.scan_count, limit])
                 self.breaker.succeeded()
                 return bool(taken)
             except REDIS_DOWN:

@@ -30,7 +30,6 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
-from app.domain.errors import InvalidInput, Problem
 from app.domain.scans.enrich import (
     COUNTRY_CODES,
     LANGUAGE_TAG,
@@ -39,6 +38,7 @@ from app.domain.scans.enrich import (
     normalise_language_tag,
     parse_accept_language,
 )
+from app.errors import InvalidInput, Problem
 from app.security.urls import url_problem
 
 MAX_RULES = 20

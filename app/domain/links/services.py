@@ -16,12 +16,12 @@ from tortoise.expressions import F, Q
 from tortoise.queryset import QuerySet
 
 from app.domain.designs.models import Design
-from app.domain.errors import InvalidInput, Problem
 from app.domain.links import slugs
 from app.domain.links.models import Link
 from app.domain.links.rules import validate_rules
 from app.domain.owned import owned
 from app.domain.workspaces import quotas
+from app.errors import InvalidInput, Problem
 from app.events import EventSink
 from app.security.passwords import hash_password
 from app.security.urls import url_problem

@@ -25,8 +25,8 @@ from typing import Any
 
 from tortoise import connections
 
-from app.domain.errors import InvalidInput
 from app.domain.scans.services import dialect
+from app.errors import InvalidInput
 
 INTERVALS = ("HOUR", "DAY", "WEEK", "MONTH")
 SOURCES = ("QR", "LINK")

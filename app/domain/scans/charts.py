@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.domain.errors import InvalidInput
 from app.domain.links.models import Link
 from app.domain.scans.analytics import Analytics
 from app.domain.workspaces.models import Workspace
+from app.errors import InvalidInput
 from app.rendering.chart import ChartPoint, chart_svg
 from app.security.signed_urls import signed_query
 

@@ -16,15 +16,25 @@ from redis.asyncio import Redis
 from app.domain.breaker import REDIS_DOWN, RedisBreaker
 from app.domain.scans.spool import Spool
 from app.domain.scans.stream import encode, pack
-from workers import constants
+from app.keys import SCAN_STREAM, key
 
 log = logging.getLogger("qrforge.scans")
+
+# The most scans one stream entry carries; a busier moment makes more entries. Also the
+# scans per XADD when replaying the spool.
+SCANS_PER_ENTRY = 200
+# A memory bound, not a retention policy: entries are acknowledged within seconds, so the
+# stream only gets this long when ingestion has been down for a long time; past it the oldest
+# entries are trimmed (approximately, which is what keeps XADD O(1)).
+SCAN_STREAM_MAXLEN = 1_000_000
+# How often the spool of scans written while Redis was down is replayed into the stream.
+SPOOL_REPLAY_INTERVAL = 1.0
 
 
 class ScanRecorder:
     def __init__(self, redis: Redis, namespace: str, spool: Spool, breaker: RedisBreaker) -> None:
         self.redis = redis
-        self.stream = constants.key(constants.SCAN_STREAM, namespace)
+        self.stream = key(SCAN_STREAM, namespace)
         self.spool = spool
         self.breaker = breaker
         self._queue: list[tuple[bytes, asyncio.Future[None]]] = []
@@ -45,8 +55,8 @@ class ScanRecorder:
     async def _flush(self) -> None:
         try:
             while self._queue:
-                batch = self._queue[: constants.SCANS_PER_ENTRY]
-                del self._queue[: constants.SCANS_PER_ENTRY]
+                batch = self._queue[:SCANS_PER_ENTRY]
+                del self._queue[:SCANS_PER_ENTRY]
                 error: BaseException | None = None
                 try:
                     await self._append([line for line, _ in batch])
@@ -69,23 +79,21 @@ class ScanRecorder:
             self._flusher = None
 
     async def _append(self, lines: list[bytes]) -> None:
-        await self.redis.xadd(
-            self.stream, pack(lines), maxlen=constants.SCAN_STREAM_MAXLEN, approximate=True
-        )
+        await self.redis.xadd(self.stream, pack(lines), maxlen=SCAN_STREAM_MAXLEN, approximate=True)
 
     async def replay(self) -> int:
         """Move spooled scans into the stream; returns how many (0 if Redis is still down)."""
         if not self.spool.pending():
             return 0
         try:
-            sent = await self.spool.replay(self._append, constants.SPOOL_REPLAY_BATCH)
+            sent = await self.spool.replay(self._append, SCANS_PER_ENTRY)
         except REDIS_DOWN:
             return 0
         if sent:
             log.info("replayed %d spooled scans into the stream", sent)
         return sent
 
-    async def run_replayer(self, interval: float = constants.SPOOL_REPLAY_INTERVAL) -> None:
+    async def run_replayer(self, interval: float = SPOOL_REPLAY_INTERVAL) -> None:
         """Replay the spool whenever there is something in it, until cancelled."""
         while True:
             try:

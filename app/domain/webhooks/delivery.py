@@ -19,18 +19,15 @@ import hashlib
 import random
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-from arq.connections import ArqRedis
-from arq.constants import in_progress_key_prefix, result_key_prefix
 from tortoise.exceptions import IntegrityError
 
-from app.domain.errors import DomainError
 from app.domain.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from app.domain.webhooks.signing import (
     Random,
@@ -39,13 +36,21 @@ from app.domain.webhooks.signing import (
     retry_after_seconds,
     signed_headers,
 )
+from app.errors import DomainError
+from app.ids import global_id
+from app.jobs import Jobs
 from app.security.ssrf import resolve_public
-from workers import constants
 
 PENDING, SUCCEEDED, FAILED = "PENDING", "SUCCEEDED", "FAILED"
 MAX_ERROR = 500  # the column's width
 # Enough of a response to keep its connection reusable; the body itself is not kept.
 MAX_RESPONSE_READ = 16 * 1024
+# Standard Webhooks' advice: a receiver answers at once and works later; 10 s is generous.
+WEBHOOK_TIMEOUT = 10.0
+# A Retry-After beyond the longest step of the schedule would park a delivery for days.
+WEBHOOK_RETRY_AFTER_CAP = 24 * 3600
+# An endpoint failing for this long is abandoned (disabled with the reason), as Svix does.
+WEBHOOK_DISABLE_AFTER = 3 * 24 * 3600
 # Which object the "id" of each event family names, for global ids in payloads.
 _ID_TYPES = {"link": "Link", "scan": "Scan", "bulk": "BulkJob"}
 _REFERENCE_TYPES = {"link_id": "Link", "qr_code_id": "QrCode", "design_id": "Design"}
@@ -55,76 +60,10 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass
-class DeliveryQueue:
-    """Queues delivery attempts as arq jobs, in the deployment's namespace."""
-
-    redis: ArqRedis
-    namespace: str
-
-    @property
-    def queue_name(self) -> str:
-        return constants.key(constants.QUEUE, self.namespace)
-
-    def job_id(self, delivery_id: int, *, series: int, attempt: int) -> str:
-        return constants.key(
-            constants.DELIVERY_JOB_ID,
-            self.namespace,
-            delivery=delivery_id,
-            series=series,
-            attempt=attempt,
-        )
-
-    async def deliver(
-        self, delivery_id: int, *, series: int, attempt: int, defer: float = 0
-    ) -> bool:
-        """Queue an attempt; False when a job with its id is queued or running already."""
-        job = await self.redis.enqueue_job(
-            constants.DELIVER_WEBHOOK_JOB,
-            delivery_id,
-            series,
-            attempt,
-            _job_id=self.job_id(delivery_id, series=series, attempt=attempt),
-            _queue_name=self.queue_name,
-            _defer_by=defer or None,
-        )
-        return job is not None
-
-    async def requeue(self, delivery_id: int, *, series: int, attempt: int) -> bool:
-        """Queue now an attempt whose job may have ended without making it.
-
-        arq keeps a result for a job it ended as "max retries exceeded" (whatever the
-        function's keep_result says) and will not queue that job id again while it does, so
-        that result goes first. A job still queued or running has none."""
-        job_id = self.job_id(delivery_id, series=series, attempt=attempt)
-        await self.redis.delete(result_key_prefix + job_id)
-        return await self.deliver(delivery_id, series=series, attempt=attempt)
-
-    async def unfinished(self, job_ids: Sequence[str]) -> set[str]:
-        """Those of these jobs arq has not finished: queued, deferred, in progress, or to run
-        again after their worker died (arq keeps a job in its queue until it ends). arq's
-        `Job.status()` asks the same, one round trip per job; this is one for them all."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for job_id in job_ids:
-                pipe.zscore(self.queue_name, job_id)
-                pipe.exists(in_progress_key_prefix + job_id)
-            replies = await pipe.execute()
-        return {
-            job_id
-            for job_id, score, running in zip(job_ids, replies[::2], replies[1::2], strict=True)
-            if score is not None or running
-        }
-
-
 def message_id(event_id: str, webhook_id: int) -> str:
     """The `webhook-id`: stable for one event and endpoint, so a second dispatch finds it."""
     digest = hashlib.sha256(f"{event_id}:{webhook_id}".encode()).digest()
     return "msg_" + base64.b32encode(digest[:20]).decode().lower()
-
-
-def global_id(type_name: str, pk: int) -> str:
-    """The GraphQL global id of an object (the same encoding as app.graphql.relay)."""
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
 def public_data(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -147,7 +86,7 @@ async def dispatch(
     workspace_id: int,
     data: dict[str, Any],
     at: datetime,
-    queue: DeliveryQueue,
+    jobs: Jobs,
 ) -> list[int]:
     """A delivery for each enabled endpoint of the workspace subscribed to the event."""
     body = envelope(event_type, public_data(event_type, data), at).decode()
@@ -167,7 +106,7 @@ async def dispatch(
                 delivery = await WebhookDelivery.get(msg_id=msg_id)
         if delivery.attempts == 0 and delivery.status == PENDING:
             # The job id makes this a no-op when the twin run queued it already.
-            await queue.deliver(delivery.id, series=delivery.series, attempt=0)
+            await jobs.deliver_webhook(delivery.id, series=delivery.series, attempt=0)
         delivery_ids.append(delivery.id)
     return delivery_ids
 
@@ -188,9 +127,9 @@ class Sender:
     """Makes attempts. Its clients come from the worker, so a test can hand in its own."""
 
     http: httpx.AsyncClient
-    queue: DeliveryQueue
+    jobs: Jobs
     allow_private: bool
-    timeout: float = constants.WEBHOOK_TIMEOUT
+    timeout: float = WEBHOOK_TIMEOUT
     clock: Callable[[], datetime] = _utcnow
     rng: Random = field(default_factory=random.Random)
 
@@ -308,7 +247,7 @@ class Sender:
             return "disabled"
         await Webhook.filter(id=webhook.id, failing_since__isnull=True).update(failing_since=now)
         failing_since = webhook.failing_since or now
-        if now - failing_since >= timedelta(seconds=constants.WEBHOOK_DISABLE_AFTER):
+        if now - failing_since >= timedelta(seconds=WEBHOOK_DISABLE_AFTER):
             reason = f"Every delivery failed since {_when(failing_since)} (3 days or more)."
             await _disable(webhook, reason)
             await give_up(delivery, attempts, outcome.status, error)
@@ -318,9 +257,11 @@ class Sender:
             await give_up(delivery, attempts, outcome.status, error)
             return "failed"
         if outcome.retry_after is not None:
-            delay = max(delay, min(outcome.retry_after, constants.WEBHOOK_RETRY_AFTER_CAP))
+            delay = max(delay, min(outcome.retry_after, WEBHOOK_RETRY_AFTER_CAP))
         await _update(delivery, next_attempt_at=now + timedelta(seconds=delay), **done)
-        await self.queue.deliver(delivery.id, series=delivery.series, attempt=attempts, defer=delay)
+        await self.jobs.deliver_webhook(
+            delivery.id, series=delivery.series, attempt=attempts, defer=delay
+        )
         return "retrying"
 
 

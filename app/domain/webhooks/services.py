@@ -11,12 +11,13 @@ from typing import Any
 
 from tortoise.queryset import QuerySet
 
-from app.domain.errors import InvalidInput, Problem, QuotaExceeded
 from app.domain.owned import owned
-from app.domain.webhooks.delivery import PENDING, DeliveryQueue
+from app.domain.webhooks.delivery import PENDING
 from app.domain.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from app.domain.webhooks.signing import new_secret
+from app.errors import InvalidInput, Problem, QuotaExceeded
 from app.events import WEBHOOK_EVENTS
+from app.jobs import Jobs
 from app.security.ssrf import assert_public_target
 from app.security.urls import url_problem
 
@@ -92,7 +93,7 @@ async def attempts_of(delivery_ids: Sequence[int]) -> dict[int, list[WebhookAtte
     return found
 
 
-async def redeliver(workspace_id: int, delivery_id: int, queue: DeliveryQueue) -> WebhookDelivery:
+async def redeliver(workspace_id: int, delivery_id: int, jobs: Jobs) -> WebhookDelivery:
     """Send a delivery again, as a new series of attempts on the retry schedule.
 
     As in Svix (the reference implementation of Standard Webhooks), a resend is the same
@@ -111,7 +112,7 @@ async def redeliver(workspace_id: int, delivery_id: int, queue: DeliveryQueue) -
     delivery.next_attempt_at = None
     delivery.series = delivery.attempts
     await delivery.save(update_fields=["status", "next_attempt_at", "series"])
-    await queue.requeue(delivery.id, series=delivery.series, attempt=delivery.attempts)
+    await jobs.requeue_webhook(delivery.id, series=delivery.series, attempt=delivery.attempts)
     return delivery
 
 

@@ -20,12 +20,12 @@ from datetime import datetime
 
 from app.domain.webhooks.delivery import (
     PENDING,
-    DeliveryQueue,
     give_up,
     release_unrecorded,
 )
 from app.domain.webhooks.models import WebhookAttempt, WebhookDelivery
 from app.domain.webhooks.signing import RETRY_SCHEDULE
+from app.jobs import Jobs
 
 log = logging.getLogger("qrforge.webhooks")
 
@@ -33,7 +33,7 @@ log = logging.getLogger("qrforge.webhooks")
 _FIELDS = ("id", "status", "attempts", "series", "next_attempt_at")
 
 
-async def sweep(queue: DeliveryQueue, before: datetime, limit: int) -> int:
+async def sweep(queue: Jobs, before: datetime, limit: int) -> int:
     """Carry on the deliveries due before `before` that arq has no job for; how many."""
     deliveries = await overdue(before, limit)
     if not deliveries:
@@ -73,7 +73,7 @@ async def overdue(before: datetime, limit: int) -> list[WebhookDelivery]:
     return [*await retries, *await firsts]
 
 
-async def carry_on(delivery: WebhookDelivery, queue: DeliveryQueue) -> str:
+async def carry_on(delivery: WebhookDelivery, queue: Jobs) -> str:
     """Queue the attempt a delivery is due for, or end it FAILED when its schedule is over;
     "queued", "failed", or "stale" when the delivery moved on meanwhile.
 
@@ -91,10 +91,14 @@ async def carry_on(delivery: WebhookDelivery, queue: DeliveryQueue) -> str:
         status, error = (last.response_status, last.error) if last else (None, None)
         return "failed" if await give_up(delivery, attempt, status, error) else "stale"
     # Due a while ago, so now. The job id is the lost job's: a twin sweep queues nothing.
-    return "queued" if await queue.requeue(delivery.id, series=series, attempt=attempt) else "stale"
+    return (
+        "queued"
+        if await queue.requeue_webhook(delivery.id, series=series, attempt=attempt)
+        else "stale"
+    )
 
 
-def _job_ids(queue: DeliveryQueue, delivery: WebhookDelivery) -> list[str]:
+def _job_ids(queue: Jobs, delivery: WebhookDelivery) -> list[str]:
     """Every job that could make this delivery's next attempt, or be making it: the attempt
     after the last claimed one, in the delivery's series (a job of an earlier one finds
     itself overtaken), and the claimed one (running, or to run again after its worker died)
@@ -102,8 +106,8 @@ def _job_ids(queue: DeliveryQueue, delivery: WebhookDelivery) -> list[str]:
     redelivery."""
     claimed = delivery.attempts - 1
     ids = [
-        queue.job_id(delivery.id, series=series, attempt=claimed)
+        queue.webhook_job_id(delivery.id, series=series, attempt=claimed)
         for series in range(max(0, claimed - len(RETRY_SCHEDULE) + 1), claimed + 1)
     ]
-    ids.append(queue.job_id(delivery.id, series=delivery.series, attempt=delivery.attempts))
+    ids.append(queue.webhook_job_id(delivery.id, series=delivery.series, attempt=delivery.attempts))
     return ids

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.functions import Sum
 
-from app.domain.errors import Problem, QuotaExceeded
 from app.domain.workspaces.models import Workspace
+from app.errors import Problem, QuotaExceeded
 
 DEFAULT_LINKS_PER_DAY = 100_000
 DEFAULT_CODES_PER_DAY = 100_000

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.queryset import QuerySet
 
-from app.domain.errors import InvalidInput, NotFound, Problem
 from app.domain.workspaces.models import ApiKey, Workspace
+from app.errors import InvalidInput, NotFound, Problem
 from app.events import EventSink
 from app.security import keys
 

@@ -6,7 +6,7 @@ import strawberry
 
 from app.domain.bulk import services
 from app.domain.bulk.models import BulkJob as BulkJobModel
-from app.domain.errors import DomainError, NotFound
+from app.errors import DomainError, NotFound
 from app.graphql.bulk.types import BulkCreateQrCodesInput, BulkJob, BulkJobPayload
 from app.graphql.codes.schema import code_fields
 from app.graphql.context import Info

@@ -6,9 +6,9 @@ from typing import Any
 import strawberry
 
 from app.domain.codes import services
-from app.domain.codes.images import render_checked, static_image
-from app.domain.errors import DomainError, NotFound
+from app.domain.codes.images import ImageStore, render_checked, static_image
 from app.domain.pagination import paginate
+from app.errors import DomainError, NotFound
 from app.graphql.codes.types import (
     CreateQrCodeInput,
     QrCode,
@@ -24,7 +24,6 @@ from app.graphql.designs.types import ErrorCorrection, style_dict
 from app.graphql.links.schema import link_fields
 from app.graphql.permissions import requires
 from app.graphql.relay import Connection, DeletePayload, after_pk, given, pk_of, user_errors
-from app.http.images import image_store
 
 
 def deps(info: Info) -> services.CodeDeps:
@@ -32,7 +31,7 @@ def deps(info: Info) -> services.CodeDeps:
     return services.CodeDeps(
         s.events,
         s.settings.public_url,
-        jobs=s,
+        jobs=s.jobs,
         logos=logos(info),
         render_one=info.context.request.app.state.render_pool.render_one,
     )
@@ -92,7 +91,9 @@ class Query:
             input.data_type.value, input.data, input.format.value,
             style_dict(input.style) if input.style else None, input.size, logos(info),
         )  # fmt: skip
-        rendered = await render_checked(image_store(info.context.request.app), request)
+        app = info.context.request.app
+        store = ImageStore.of(app.state.services, app.state.render_pool.render_one)
+        rendered = await render_checked(store, request)
         encoded = base64.b64encode(rendered.data).decode()
         return RenderedQr(
             content_type=rendered.content_type,

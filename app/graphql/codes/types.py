@@ -10,8 +10,8 @@ from strawberry.scalars import JSON
 
 from app.domain.codes.images import signed_image_url
 from app.domain.codes.models import QrCode as QrCodeModel
-from app.domain.errors import InvalidInput
 from app.domain.links.models import Link as LinkModel
+from app.errors import InvalidInput
 from app.graphql.context import Info
 from app.graphql.designs.types import (
     Design,

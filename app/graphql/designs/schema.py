@@ -6,8 +6,8 @@ import strawberry
 
 from app.domain.codes.logos import CachedLogos
 from app.domain.designs import services
-from app.domain.errors import DomainError, NotFound
 from app.domain.pagination import paginate
+from app.errors import DomainError, NotFound
 from app.graphql.context import Info
 from app.graphql.designs.types import (
     Design,
@@ -72,7 +72,7 @@ class Mutation:
                 pk_of(id, "Design") or -1,
                 design_fields(input),
                 logos=logos(info),
-                jobs=info.context.services,
+                jobs=info.context.services.jobs,
             )
         except DomainError as error:
             return DesignPayload(user_errors=user_errors(error))

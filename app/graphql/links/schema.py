@@ -4,9 +4,9 @@ from typing import Any
 
 import strawberry
 
-from app.domain.errors import DomainError, NotFound
 from app.domain.links import services
 from app.domain.pagination import paginate
+from app.errors import DomainError, NotFound
 from app.graphql.context import Info
 from app.graphql.links.types import (
     CreateLinkInput,

@@ -10,10 +10,10 @@ from typing import cast
 import strawberry
 from graphql import GraphQLError
 
-from app.domain.errors import DomainError, NotFound
 from app.domain.pagination import paginate
 from app.domain.scans import charts, retention, services
 from app.domain.scans.analytics import Analytics, Filter
+from app.errors import DomainError, NotFound
 from app.graphql.context import Info
 from app.graphql.permissions import requires
 from app.graphql.relay import Node, after_pk, pk_of

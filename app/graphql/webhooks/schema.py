@@ -4,10 +4,9 @@ from typing import Any
 
 import strawberry
 
-from app.domain.errors import DomainError
 from app.domain.pagination import paginate
 from app.domain.webhooks import services
-from app.domain.webhooks.delivery import DeliveryQueue
+from app.errors import DomainError
 from app.graphql.context import Info
 from app.graphql.permissions import requires
 from app.graphql.relay import Connection, DeletePayload, after_pk, given, pk_of, user_errors
@@ -84,11 +83,11 @@ class Mutation:
     async def redeliver_webhook(
         self, info: Info, delivery_id: strawberry.ID
     ) -> WebhookDeliveryPayload:
-        svc = info.context.services
-        queue = DeliveryQueue(svc.redis, svc.settings.redis_namespace)
         try:
             model = await services.redeliver(
-                info.context.workspace_id, pk_of(delivery_id, "WebhookDelivery") or -1, queue
+                info.context.workspace_id,
+                pk_of(delivery_id, "WebhookDelivery") or -1,
+                info.context.services.jobs,
             )
         except DomainError as error:
             return WebhookDeliveryPayload(user_errors=user_errors(error))

@@ -5,11 +5,11 @@ from typing import Annotated
 
 import strawberry
 
-from app.domain.errors import DomainError, InvalidInput
 from app.domain.pagination import paginate
 from app.domain.workspaces import quotas, services
 from app.domain.workspaces.models import ApiKey as ApiKeyModel
 from app.domain.workspaces.models import Workspace as WorkspaceModel
+from app.errors import DomainError, InvalidInput
 from app.graphql.context import Info
 from app.graphql.permissions import requires
 from app.graphql.relay import (

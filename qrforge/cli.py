@@ -1,4 +1,8 @@
-"""qrforge serve | worker | migrate | keys | workspaces | import | schema."""
+"""qrforge serve | worker | migrate | keys | workspaces | import | schema.
+
+The process entry points, above both halves: they hand the app (app/) the job queue and,
+on the embedded default, the worker (workers/), which the app itself never imports.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as tortoise_migrate
@@ -22,6 +26,9 @@ from app.domain.imports import formats
 from app.domain.workspaces import services
 from app.domain.workspaces.services import LIMIT_FIELDS
 from app.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 DEFAULT_WORKSPACE = "default"
 SCHEMA_FILE = Path("schema.graphql")
@@ -58,6 +65,15 @@ async def first_start_key(settings: Settings) -> str | None:
     return await create_key(settings, DEFAULT_WORKSPACE, "admin", ["*"])
 
 
+def build_app(settings: Settings, *, embedded_worker: bool = False) -> Starlette:
+    """The API queueing its jobs on arq; with `embedded_worker`, the worker runs inside it."""
+    from app.main import create_app
+    from workers.queue import ArqJobs
+    from workers.settings import run_embedded
+
+    return create_app(settings, jobs=ArqJobs, worker=run_embedded if embedded_worker else None)
+
+
 def _exit_quietly(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
@@ -66,7 +82,6 @@ def serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
     from app.embedded import EmbeddedRedis
-    from app.main import create_app
 
     # uvicorn shuts down gracefully, then re-raises the signal it caught into the handler
     # that was there before it: ours, which exits normally so the Redis child is stopped too.
@@ -84,7 +99,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
             print(f"  {key}")
         print(f"GraphiQL: http://{host}:{port}/graphql", flush=True)
         uvicorn.run(
-            create_app(settings, run_worker=embedded),
+            build_app(settings, embedded_worker=embedded),
             host=host,
             port=port,
             log_level="info",
@@ -167,7 +182,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "import":
         _import(settings, args)
     elif args.command in ("keys", "workspaces"):
-        from app.domain.errors import DomainError
+        from app.errors import DomainError
 
         try:
             print(asyncio.run(_operate(settings, args)))

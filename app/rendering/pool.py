@@ -21,7 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from functools import cache
 from typing import Any, TypeVar
 
-from app.domain.errors import InvalidInput
+from app.errors import InvalidInput
 from app.rendering.render import Drawn, Rendered, RenderTask, render
 from app.rendering.style import Style
 

@@ -1,0 +1,3 @@
+from qrforge.cli import main
+
+main()
