@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import io
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import zxingcpp
 from PIL import Image
@@ -93,6 +95,26 @@ def test_graphiql_runs_a_query_with_only_this_server_reachable(
     loaded = page.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert any("graphiql.min.js" in url for url in loaded)
     assert all(url.startswith(base) for url in loaded), loaded
+    # Subscriptions run over the websocket: a scan shows up in the result pane.
+    link = Api(base, key)(
+        'mutation { createLink(input: {destination: "https://example.com/gql"}) '
+        "{ link { id slug } } }"
+    )["createLink"]["link"]
+    editor = page.find_element(By.CSS_SELECTOR, ".graphiql-query-editor .CodeMirror")
+    page.execute_script(
+        "arguments[0].CodeMirror.setValue(arguments[1])",
+        editor,
+        f'subscription {{ scanRecorded(linkId: "{link["id"]}") {{ source link {{ slug }} }} }}',
+    )
+    element(page, ".graphiql-execute-button").click()
+    for _ in range(20):  # the socket may still be subscribing: scan until one is heard
+        httpx.get(f"{base}/r/{link['slug']}", follow_redirects=False, timeout=30)
+        if link["slug"] in page.find_element(By.CSS_SELECTOR, ".result-window").text:
+            break
+        time.sleep(0.5)
+    text_appears(page, ".result-window", link["slug"])
+    assert '"source": "LINK"' in page.find_element(By.CSS_SELECTOR, ".result-window").text
+
     # And the browser really has no way out (the page's CSP aside): another host fails.
     with pytest.raises(WebDriverException, match="ERR_PROXY_CONNECTION_FAILED"):
         page.get("http://example.com/")

@@ -87,7 +87,7 @@ export function byField(userErrors) {
 
 // One graphql-transport-ws socket per subscription; `onData(payload.data)` for each
 // result, `onError(ApiError)` once if the server refuses. Returns a function that stops it.
-export function subscribe(query, variables, { onData, onError, onOpen }) {
+export function subscribe(query, variables, { onData, onError, onOpen, authorization }) {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const socket = new WebSocket(`${scheme}//${location.host}/graphql`, "graphql-transport-ws");
   let stopped = false;
@@ -95,7 +95,7 @@ export function subscribe(query, variables, { onData, onError, onOpen }) {
     socket.send(
       JSON.stringify({
         type: "connection_init",
-        payload: { Authorization: `Bearer ${getKey() || ""}` },
+        payload: { Authorization: authorization || `Bearer ${getKey() || ""}` },
       }),
     );
   };
