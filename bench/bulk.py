@@ -150,6 +150,7 @@ async def main(items: int, large: int, singles: int) -> None:
             wall, state, size = await bulk(items)
             if large:
                 reset_peak_rss(worker.pid)
+                rss_before = peak_rss_mb(worker.pid)
                 large_wall, large_state, large_size = await bulk(large)
                 rss = peak_rss_mb(worker.pid)
                 sheet_wall, sheet_state, sheet_size = await bulk(large, sheet=SHEET)
@@ -182,7 +183,8 @@ async def main(items: int, large: int, singles: int) -> None:
     print(f"  per code in bulk              {large_wall / large * 1000:8.2f} ms")
     ratio = (large_wall / large) / per_code
     print(f"  ratio per code {large} / {items} {ratio:8.2f} x  (target <= 1.2)")
-    print(f"  worker peak RSS               {rss:8.1f} MB   (its render processes apart)")
+    print(f"  worker peak RSS               {rss:8.1f} MB   ({rss_before:.1f} MB before the job;")
+    print("                                               its render processes apart)")
     print(f"bulk: {large} codes with an AVERY_5160 sheet.pdf ({-(-large // 30)} pages)")
     print(
         f"  status {sheet_state['status']}: {sheet_state['succeeded']} created, "
