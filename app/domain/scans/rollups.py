@@ -158,6 +158,14 @@ async def apply(db: BaseDBAsyncClient, batch: Tally, workspace_of: dict[int, int
     )
 
 
+# PostgreSQL types of the columns, for its unnest() form of a batch (see _upsert).
+TYPES = {
+    "link_id": "bigint", "workspace_id": "bigint", "hour": "timestamptz", "day": "date",
+    "source": "varchar", "dimension": "varchar", "value": "varchar",
+    "scans": "bigint", "uniques": "bigint", "bots": "bigint",
+}  # fmt: skip
+
+
 async def _upsert(
     db: BaseDBAsyncClient,
     table: str,
@@ -166,29 +174,48 @@ async def _upsert(
     rows: list[tuple[Any, ...]],
     extra: tuple[str, ...] = (),
 ) -> None:
+    if not rows:
+        return
     columns = (*keys, *extra, *counts)
     adding = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in counts)
+    conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {adding}"
+    if db.capabilities.dialect == "postgres":
+        # One array per column: the statement's text is the same for any number of rows, so
+        # PostgreSQL parses and plans it once per connection, not once per batch.
+        arrays = ", ".join(f"${n}::{TYPES[c]}[]" for n, c in enumerate(columns, 1))
+        await db.execute_query(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "
+            + conflict,
+            [list(column) for column in zip(*rows, strict=True)],
+        )
+        return
     for chunk in _chunks(rows, MAX_PARAMS // len(columns)):
         marks, values = _values(db, chunk, len(columns))
         await db.execute_query(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {marks} "
-            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {adding}",
-            values,
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {marks} {conflict}", values
         )
 
 
 async def _count_links(db: BaseDBAsyncClient, rows: list[tuple[int, int, int, int]]) -> None:
     # One UPDATE for every link of the batch (PostgreSQL, and SQLite >= 3.33, have UPDATE
     # ... FROM); the casts tell PostgreSQL what the VALUES' placeholders are.
+    if not rows:
+        return
+    update = (
+        "UPDATE link SET scan_count = link.scan_count + v.n, "
+        "unique_scan_count = link.unique_scan_count + v.u, "
+        "bot_scan_count = link.bot_scan_count + v.b FROM v WHERE link.id = v.id"
+    )
+    if db.capabilities.dialect == "postgres":
+        await db.execute_query(
+            "WITH v(id, n, u, b) AS (SELECT * FROM unnest($1::bigint[], $2::bigint[], "
+            f"$3::bigint[], $4::bigint[])) {update}",
+            [list(column) for column in zip(*rows, strict=True)],
+        )
+        return
     for chunk in _chunks(rows, MAX_PARAMS // 4):
         marks, values = _values(db, chunk, 4, cast="BIGINT")
-        await db.execute_query(
-            f"WITH v(id, n, u, b) AS (VALUES {marks}) "
-            "UPDATE link SET scan_count = link.scan_count + v.n, "
-            "unique_scan_count = link.unique_scan_count + v.u, "
-            "bot_scan_count = link.bot_scan_count + v.b FROM v WHERE link.id = v.id",
-            values,
-        )
+        await db.execute_query(f"WITH v(id, n, u, b) AS (VALUES {marks}) {update}", values)
 
 
 def _values(

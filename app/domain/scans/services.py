@@ -114,39 +114,52 @@ async def stored_scan_events(scans: Sequence[EnrichedScan]) -> list[dict[str, An
     return [scan_event(pk, by_event[event_id], workspace) for pk, event_id, workspace in rows]
 
 
+# PostgreSQL types of COLUMNS, for the unnest() form of the insert.
+COLUMN_TYPES = (
+    "varchar", "bigint", "bigint", "timestamptz", "varchar", "varchar", "varchar", "varchar",
+    "varchar", "varchar", "varchar", "varchar", "varchar", "boolean", "varchar",
+)  # fmt: skip
+
+
 async def _insert(
     db: BaseDBAsyncClient, batch: list[EnrichedScan], owners: dict[int, int]
 ) -> list[tuple[int, EnrichedScan]]:
-    values: list[Any] = []
-    rows = []
-    for scan in batch:
-        marks = placeholders(db, len(COLUMNS), start=len(values) + 1)
-        rows.append(f"({', '.join(marks)})")
-        values.extend(
-            (
-                scan.event_id,
-                owners[scan.link_id],
-                scan.link_id,
-                scan.occurred_at,
-                scan.source,
-                scan.country,
-                scan.device_type,
-                scan.os,
-                scan.browser,
-                scan.referrer_host,
-                scan.language,
-                scan.outcome,
-                scan.variant,
-                scan.is_bot,
-                scan.visitor_hash,
-            )
+    rows = [
+        (
+            scan.event_id,
+            owners[scan.link_id],
+            scan.link_id,
+            scan.occurred_at,
+            scan.source,
+            scan.country,
+            scan.device_type,
+            scan.os,
+            scan.browser,
+            scan.referrer_host,
+            scan.language,
+            scan.outcome,
+            scan.variant,
+            scan.is_bot,
+            scan.visitor_hash,
         )
+        for scan in batch
+    ]
     # ON CONFLICT ... RETURNING (PostgreSQL, SQLite >= 3.35) names exactly the rows this call
     # stored, even when another consumer races on the same entries.
-    sql = (
-        f"INSERT INTO scan ({', '.join(COLUMNS)}) VALUES {', '.join(rows)} "
-        "ON CONFLICT (event_id) DO NOTHING RETURNING id, event_id"
-    )
+    tail = "ON CONFLICT (event_id) DO NOTHING RETURNING id, event_id"
+    values: list[Any]
+    if dialect(db) == "postgres":
+        # One array per column: one statement text for any batch, parsed and planned once.
+        arrays = ", ".join(f"${n}::{kind}[]" for n, kind in enumerate(COLUMN_TYPES, 1))
+        sql = f"INSERT INTO scan ({', '.join(COLUMNS)}) SELECT * FROM unnest({arrays}) {tail}"
+        values = [list(column) for column in zip(*rows, strict=True)]
+    else:
+        marks = []
+        values = []
+        for row in rows:
+            marks.append(f"({', '.join(placeholders(db, len(COLUMNS), start=len(values) + 1))})")
+            values.extend(row)
+        sql = f"INSERT INTO scan ({', '.join(COLUMNS)}) VALUES {', '.join(marks)} {tail}"
     returned = await db.execute_query_dict(sql, values)
     by_event = {scan.event_id: scan for scan in batch}
     return [(int(row["id"]), by_event[row["event_id"]]) for row in returned]

@@ -205,18 +205,15 @@ class LinkAnalytics(Figures):
 
 @strawberry.type
 class LinkScans:
-    link_pk: strawberry.Private[int]
+    model: strawberry.Private[LinkModel]
     scans: int
     unique: int
 
     @strawberry.field
-    async def link(
-        self, info: Info
-    ) -> Annotated[Link, strawberry.lazy("app.graphql.links.types")] | None:
+    def link(self, info: Info) -> Annotated[Link, strawberry.lazy("app.graphql.links.types")]:
         from app.graphql.links.schema import link_type
 
-        model = await rows_by_pk(info, LinkModel).load(self.link_pk)
-        return link_type(info, model) if model else None
+        return link_type(info, self.model)
 
 
 @strawberry.type(
@@ -225,9 +222,15 @@ class LinkScans:
 )
 class WorkspaceAnalytics(Figures):
     @strawberry.field(description="The links with the most scans in the range (at most 100).")
-    async def top_links(self, first: int = 10) -> list[LinkScans]:
+    async def top_links(self, info: Info, first: int = 10) -> list[LinkScans]:
         rows = await self.query.top_links(first)
-        return [LinkScans(link_pk=r.link_id, scans=r.scans, unique=r.unique) for r in rows]
+        models = await rows_by_pk(info, LinkModel).load_many([row.link_id for row in rows])
+        # A link deleted since takes its rollups with it; one deleted this instant is skipped.
+        return [
+            LinkScans(model=model, scans=row.scans, unique=row.unique)
+            for row, model in zip(rows, models, strict=True)
+            if model is not None
+        ]
 
 
 @strawberry.input
