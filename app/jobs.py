@@ -7,7 +7,6 @@ keys). Each call returns once the job is durably queued.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, Protocol
 
 
@@ -16,20 +15,6 @@ class Jobs(Protocol):
         self, event_id: str, type: str, workspace_id: int, data: dict[str, Any], at: str
     ) -> None:
         """Fan an event out to its webhooks; queued once per event id."""
-
-    async def deliver_webhook(
-        self, delivery_id: int, *, series: int, attempt: int, defer: float = 0
-    ) -> bool:
-        """Queue an attempt; False when a job for it is queued or running already."""
-
-    async def requeue_webhook(self, delivery_id: int, *, series: int, attempt: int) -> bool:
-        """Queue now an attempt whose job may have ended without making it."""
-
-    def webhook_job_id(self, delivery_id: int, *, series: int, attempt: int) -> str:
-        """The id of the job that makes that attempt."""
-
-    async def unfinished(self, job_ids: Sequence[str]) -> set[str]:
-        """Those of these jobs not finished yet: queued, deferred or running."""
 
     async def run_bulk_job(self, job_id: int) -> None:
         """Run a bulk job; one queued job per BulkJob, however often this is called."""

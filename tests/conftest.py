@@ -36,7 +36,7 @@ from app.domain.workspaces import services as workspaces
 from app.embedded import EmbeddedRedis
 from app.settings import Settings
 from qrforge.cli import build_app
-from workers.settings import build_worker
+from workers.settings import build_bulk_worker, build_worker
 
 PG_ADMIN_DSN = os.environ.get("QRFORGE_TEST_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 # A database of its own: whatever else uses the server (a benchmark's leftovers in 0, say)
@@ -286,11 +286,18 @@ def qrforge_serve() -> Callable[
 
 @pytest.fixture
 def run_jobs(app: Starlette) -> Callable[[], Awaitable[int]]:
-    """Run the worker until the queue is empty (burst mode); returns jobs completed."""
+    """Run the workers until both queues are empty (burst mode); returns jobs completed."""
 
     async def run() -> int:
-        worker = build_worker(app.state.services, burst=True, handle_signals=False, poll_delay=0.05)
-        await worker.async_run()
-        return worker.jobs_complete
+        services = app.state.services
+        options: dict[str, Any] = {"burst": True, "handle_signals": False, "poll_delay": 0.05}
+        done = 0
+        while True:  # a bulk job queues its bulk.completed event on the main queue
+            main, bulk = build_worker(services, **options), build_bulk_worker(services, **options)
+            await main.async_run()
+            await bulk.async_run()
+            if not main.jobs_complete and not bulk.jobs_complete:
+                return done
+            done += main.jobs_complete + bulk.jobs_complete
 
     return run

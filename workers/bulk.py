@@ -13,16 +13,21 @@ from arq.jobs import Job, JobStatus
 from arq.worker import Retry
 
 from app.domain.bulk import runner
+from app.domain.bulk.models import BulkJob
 from app.domain.bulk.services import forget_result, stale_results
 from app.domain.codes.logos import CachedLogos
 from app.domain.codes.services import CodeDeps
 from app.events import Events
 from app.ids import global_id
+from app.keys import key
 from app.rendering.pool import render_many
 from app.services import Services
 from workers import constants
 from workers.queue import ArqJobs
 from workers.sheets import open_sheet
+
+# How many times a bulk job waited for its workspace's running jobs: waits are not tries.
+WAITS = "{ns}:bulk:{job}:waits"
 
 log = logging.getLogger("qrforge.bulk")
 
@@ -59,7 +64,12 @@ async def run_bulk_job(ctx: dict[str, Any], job_id: int) -> None:
         open_sheet=open_sheet,
         result_ttl=services.settings.result_ttl,
     )
-    job_try: int = ctx.get("job_try", 1)
+    waits = key(WAITS, services.settings.redis_namespace, job=job_id)
+    if await over_workspace_cap(job_id):
+        await services.redis.incr(waits)
+        await services.redis.expire(waits, 86400)
+        raise Retry(defer=constants.BULK_WAIT_DELAY)
+    job_try: int = ctx.get("job_try", 1) - int(await services.redis.get(waits) or 0)
     last_try = job_try >= constants.BULK_JOB_TRIES
     try:
         # Before arq's time-out (see BULK_JOB_TIMEOUT_SLACK), so running out of time is
@@ -74,6 +84,15 @@ async def run_bulk_job(ctx: dict[str, Any], job_id: int) -> None:
         raise Retry(defer=job_try * constants.BULK_JOB_RETRY_DELAY) from error
 
 
+async def over_workspace_cap(job_id: int) -> bool:
+    """A job yet to start whose workspace runs BULK_PER_WORKSPACE jobs already."""
+    job = await BulkJob.get_or_none(id=job_id)
+    if job is None or job.status != "QUEUED":
+        return False  # gone, finished, or resuming: it holds its place already
+    running = BulkJob.filter(workspace_id=job.workspace_id, status="RUNNING")
+    return await running.count() >= constants.BULK_PER_WORKSPACE
+
+
 async def sweep_bulk_jobs(ctx: dict[str, Any]) -> int:
     """Mark FAILED the unfinished jobs arq has nothing left to run for; returns how many.
 
@@ -85,7 +104,7 @@ async def sweep_bulk_jobs(ctx: dict[str, Any]) -> int:
     jobs = ArqJobs(services.redis, services.settings.redis_namespace)
     swept = 0
     for job in await runner.unfinished_before(before):
-        arq_job = Job(jobs.bulk_job_id(job.id), services.redis, _queue_name=jobs.queue_name)
+        arq_job = Job(jobs.bulk_job_id(job.id), services.redis, _queue_name=jobs.bulk_queue_name)
         if await arq_job.status() in NOTHING_LEFT and await runner.mark_failed(
             job, services.events
         ):

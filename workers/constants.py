@@ -15,17 +15,6 @@ WARM_IMAGE_FORMATS = ("PNG", "SVG")
 # A design change re-renders its codes: ids are read and enqueued this many at a time.
 RENDER_DESIGN_BATCH = 500
 
-# Once a minute one worker queues again the due attempt of PENDING deliveries arq has no job
-# for (an enqueue that failed, a job that raised, a worker that died on arq's last try), or
-# ends them FAILED when their schedule is over. Namespaced like the bulk sweep's name.
-WEBHOOK_SWEEP_JOB = "{ns}:sweep_webhook_deliveries"
-# An attempt due this long ago is looked at: a row is written a moment before its job is
-# queued, and a minute is far beyond that moment and short beside the schedule's steps.
-WEBHOOK_SWEEP_GRACE = 60
-# Deliveries looked at per run (of retries, and of first attempts): one query each and one
-# Redis round trip for all their jobs. A backlog of lost jobs drains this many a minute.
-WEBHOOK_SWEEP_BATCH = 500
-
 # -- scans: ingestion of the redirect's stream (issue 4) --------------------------------------
 
 # Entries read at once; their scans are stored SCAN_INSERT_ROWS at a time.
@@ -52,6 +41,15 @@ BULK_JOB_RETRY_DELAY = 5
 # A try ends itself at the bulk job timeout, then retries or marks the job FAILED; arq's own
 # time-out, which fails the arq job without either, comes this much later as a backstop.
 BULK_JOB_TIMEOUT_SLACK = 5
+# Bulk jobs running at once per worker process, on their own queue: a bulk job keeps the
+# render pool busy, so a few at a time already use every core.
+BULK_SLOTS = 4
+# Bulk jobs running at once per workspace (across workers): a workspace that submits ten
+# waits for its own, not everyone else. A job over the cap waits this long and looks again;
+# waiting is not a try, and a job waits at most BULK_MAX_WAITS times (an hour).
+BULK_PER_WORKSPACE = 2
+BULK_WAIT_DELAY = 5
+BULK_MAX_WAITS = 720
 # Once a minute one worker marks FAILED the unfinished bulk jobs that arq has nothing left to
 # run for (a worker that died on the last try, an enqueue that never reached Redis). The cron
 # job's name carries the namespace: arq's cron job ids are its name and a time, and deployments

@@ -1,5 +1,6 @@
-"""Webhook jobs: fan an event out to its endpoints, make one delivery attempt, and (a cron
-job) carry on the deliveries whose job was lost.
+"""Webhooks in the worker: the job that fans an event out to its endpoints, and the delivery
+loop that makes the attempts of due deliveries (app.domain.webhooks.loop), run beside the
+arq worker with slots of its own.
 
 The HTTP client is made once per worker in `startup` and kept in ctx, with the timeout, the
 clock and the jitter source beside it; a test that sets any of them in ctx first keeps its own.
@@ -7,22 +8,22 @@ clock and the jitter source beside it; a test that sets any of them in ctx first
 
 from __future__ import annotations
 
+import asyncio
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from app.domain.webhooks.delivery import WEBHOOK_TIMEOUT, Sender, dispatch
-from app.domain.webhooks.sweep import sweep
-from app.jobs import Jobs
+from app.domain.webhooks.loop import DeliveryLoop
 from app.services import Services
-from workers import constants
 
 HTTP = "webhook_http"
 TIMEOUT = "webhook_timeout"
 CLOCK = "webhook_clock"
 RNG = "webhook_rng"
+LOOP = "webhook_loop"
 
 
 def _utcnow() -> datetime:
@@ -43,16 +44,40 @@ async def startup(ctx: dict[str, Any]) -> None:
             headers={"user-agent": "qrforge-webhooks/1"},
         )
         ctx["webhook_http_owned"] = True
+    if ctx.get("deliver_webhooks", True):  # long-lived workers, not burst runs
+        loop = delivery_loop(ctx)
+        task = asyncio.create_task(loop.run(), name="webhook-deliveries")
+        ctx[LOOP], ctx["webhook_loop_task"] = loop, task
+        # arq's on_shutdown does not run when its main task is cancelled (the embedded
+        # worker): the loop ends with the worker either way.
+        main = asyncio.current_task()
+        if main is not None:
+            main.add_done_callback(lambda _: task.cancel())
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    task: asyncio.Task[None] | None = ctx.pop("webhook_loop_task", None)
+    ctx.pop(LOOP, None)
+    if task is not None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
     if ctx.pop("webhook_http_owned", False):
         await ctx.pop(HTTP).aclose()
 
 
-def _jobs(ctx: dict[str, Any]) -> Jobs:
+def delivery_loop(ctx: dict[str, Any]) -> DeliveryLoop:
+    """A loop over this worker's clients (a test drives one with `run_once`)."""
+    if HTTP not in ctx:
+        raise RuntimeError("webhooks.startup has not run")
     services: Services = ctx["services"]
-    return services.jobs
+    sender = Sender(
+        http=ctx[HTTP],
+        allow_private=services.settings.allow_private_targets,
+        timeout=ctx[TIMEOUT],
+        clock=ctx[CLOCK],
+        rng=ctx[RNG],
+    )
+    return DeliveryLoop(sender, clock=ctx[CLOCK])
 
 
 async def dispatch_event(
@@ -63,32 +88,9 @@ async def dispatch_event(
     data: dict[str, Any],
     at: str,
 ) -> int:
-    """One delivery per subscribed endpoint; how many there are."""
-    ids = await dispatch(
-        event_id, event_type, workspace_id, data, datetime.fromisoformat(at), _jobs(ctx)
-    )
+    """One delivery, due now, per subscribed endpoint; how many there are."""
+    ids = await dispatch(event_id, event_type, workspace_id, data, datetime.fromisoformat(at))
+    loop: DeliveryLoop | None = ctx.get(LOOP)
+    if ids and loop is not None:
+        loop.wake()
     return len(ids)
-
-
-async def deliver_webhook(ctx: dict[str, Any], delivery_id: int, series: int, attempt: int) -> str:
-    """One attempt of a delivery (it queues the next one itself when it has to)."""
-    if HTTP not in ctx:  # a worker built without our startup hook
-        await startup(ctx)
-    services: Services = ctx["services"]
-    sender = Sender(
-        http=ctx[HTTP],
-        jobs=_jobs(ctx),
-        allow_private=services.settings.allow_private_targets,
-        timeout=ctx[TIMEOUT],
-        clock=ctx[CLOCK],
-        rng=ctx[RNG],
-    )
-    return await sender.deliver(delivery_id, series, attempt, rerun=ctx.get("job_try", 1) > 1)
-
-
-async def sweep_deliveries(ctx: dict[str, Any]) -> int:
-    """Queue the due attempt of each delivery arq has no job for, or end it FAILED when its
-    schedule is over; how many (app.domain.webhooks.sweep says when a job gets lost)."""
-    now: datetime = ctx.get(CLOCK, _utcnow)()
-    before = now - timedelta(seconds=constants.WEBHOOK_SWEEP_GRACE)
-    return await sweep(_jobs(ctx), before, limit=constants.WEBHOOK_SWEEP_BATCH)

@@ -137,7 +137,7 @@ async def test_results_go_to_s3_storage_when_it_is_configured(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             from app.domain.workspaces import services as workspaces
-            from workers.settings import build_worker
+            from workers.settings import build_bulk_worker
 
             workspace = await workspaces.ensure_workspace("acme")
             _, secret = await workspaces.create_key(workspace.id, "test", ["*"])
@@ -147,8 +147,8 @@ async def test_results_go_to_s3_storage_when_it_is_configured(
                 headers=headers,
             )  # fmt: skip
             job_id = body.json()["data"]["bulkCreateQrCodes"]["bulkJob"]["id"]
-            worker = build_worker(app.state.services, burst=True, handle_signals=False,
-                                  poll_delay=0.05)  # fmt: skip
+            worker = build_bulk_worker(app.state.services, burst=True, handle_signals=False,
+                                       poll_delay=0.05)  # fmt: skip
             await worker.async_run()
             body = await http.post(
                 "/graphql", json={"query": JOB, "variables": {"id": job_id}}, headers=headers

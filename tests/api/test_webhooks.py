@@ -1,5 +1,6 @@
 """Webhooks end to end: GraphQL management, and deliveries to a real HTTP receiver on
-127.0.0.1, driven by the real worker with back-off delays made due instead of waited for."""
+127.0.0.1, driven by the real worker's job and delivery loop, with back-off delays made due
+instead of waited for."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from starlette.applications import Starlette
 
 from app.domain.webhooks.models import Webhook, WebhookDelivery
 from app.graphql.relay import from_global_id
+from workers import webhooks
 from workers.settings import build_worker
 
 # ---------------------------------------------------------------- the receiver
@@ -96,24 +98,29 @@ def receiver() -> Iterator[Receiver]:
 
 
 async def run_due(app: Starlette, **ctx: Any) -> int:
-    """Make every queued job due now (the back-off is not waited for) and run exactly those."""
+    """One step: the queued jobs (an event becoming its deliveries) if there are any, else
+    one pass of the delivery loop over every PENDING delivery made due now (the back-off is
+    not waited for). How many jobs or attempts it ran."""
     services = app.state.services
-    queue = services.jobs.queue_name
-    jobs = await services.redis.zrange(queue, 0, -1)
-    if not jobs:
-        return 0
-    now_ms = int(time.time() * 1000)
-    await services.redis.zadd(queue, {job: now_ms for job in jobs})
-    worker = build_worker(
-        services, burst=True, handle_signals=False, poll_delay=0.01, max_burst_jobs=len(jobs)
-    )
-    worker.ctx.update(ctx)
+    jobs = await services.redis.zrange(services.jobs.queue_name, 0, -1)
+    if jobs:
+        worker = build_worker(
+            services, burst=True, handle_signals=False, poll_delay=0.01, max_burst_jobs=len(jobs)
+        )
+        worker.ctx.update(ctx)
+        try:
+            await worker.async_run()
+        finally:
+            await worker.on_shutdown(worker.ctx)  # type: ignore[misc]
+        assert worker.jobs_failed == 0 and worker.jobs_retried == 0
+        return worker.jobs_complete
+    await WebhookDelivery.filter(status="PENDING").update(next_attempt_at=datetime.now(UTC))
+    state = {"services": services, "deliver_webhooks": False, **ctx}
+    await webhooks.startup(state)
     try:
-        await worker.async_run()
+        return await webhooks.delivery_loop(state).run_once()
     finally:
-        await worker.on_shutdown(worker.ctx)  # type: ignore[misc]
-    assert worker.jobs_failed == 0 and worker.jobs_retried == 0
-    return worker.jobs_complete
+        await webhooks.shutdown(state)
 
 
 async def drain(app: Starlette, rounds: int = 20, **ctx: Any) -> None:
@@ -123,10 +130,13 @@ async def drain(app: Starlette, rounds: int = 20, **ctx: Any) -> None:
     raise AssertionError("jobs still queued")
 
 
-async def queued_jobs(app: Starlette) -> list[tuple[str, float]]:
-    services = app.state.services
-    rows = await services.redis.zrange(services.jobs.queue_name, 0, -1, withscores=True)
-    return [(job.decode(), score) for job, score in rows]
+async def scheduled(app: Starlette) -> list[tuple[int, float]]:
+    """The PENDING deliveries and when each is due (epoch ms): the schedule is the rows."""
+    rows = await WebhookDelivery.filter(status="PENDING").order_by("id")
+    return [
+        (row.id, row.next_attempt_at.timestamp() * 1000 if row.next_attempt_at else 0.0)
+        for row in rows
+    ]
 
 
 # ---------------------------------------------------------------- GraphQL
@@ -402,12 +412,12 @@ async def test_a_receiver_failing_twice_gets_one_success_after_three_attempts(
     await run_due(app)  # attempt 1: 500
     delivery = await WebhookDelivery.get()
     assert delivery.status == "PENDING" and delivery.attempts == 1
-    # The next try waits ~5 s (the schedule's second step, with its jitter), in Redis.
-    [(_, due_ms)] = await queued_jobs(app)
+    # The next try waits ~5 s (the schedule's second step, with its jitter), in its row.
+    [(_, due_ms)] = await scheduled(app)
     assert 4.4 <= due_ms / 1000 - started.timestamp() <= 5.6 + 2
     assert delivery.next_attempt_at is not None
     await run_due(app)  # attempt 2: 500, the next one ~5 min later
-    [(_, due_ms)] = await queued_jobs(app)
+    [(_, due_ms)] = await scheduled(app)
     assert 270 <= due_ms / 1000 - time.time() <= 330
     await drain(app)  # attempt 3: 204
     assert len(receiver.requests) == 3
@@ -418,7 +428,7 @@ async def test_a_receiver_failing_twice_gets_one_success_after_three_attempts(
     assert delivery["status"] == "SUCCEEDED" and delivery["attempts"] == 3
     assert [a["responseStatus"] for a in delivery["attemptLog"]] == [500, 500, 204]
     assert [a["error"] for a in delivery["attemptLog"]] == ["HTTP 500.", "HTTP 500.", None]
-    assert await queued_jobs(app) == []
+    assert await scheduled(app) == []
     assert (await Webhook.get()).failing_since is None  # a success ends the failing streak
 
 
@@ -453,7 +463,7 @@ async def test_410_gone_disables_the_webhook_with_the_reason(app, gql, key, rece
     assert hook["enabled"] is False and "410 Gone" in hook["disabledReason"]
     delivery = hook["deliveries"]["edges"][0]["node"]
     assert delivery["status"] == "FAILED" and delivery["attempts"] == 1
-    assert await queued_jobs(app) == []  # no retries
+    assert await scheduled(app) == []  # no retries
     await create_link(gql, key)
     await drain(app)
     assert len(receiver.requests) == 1  # a disabled webhook gets nothing new
@@ -496,10 +506,10 @@ async def test_retry_after_is_honoured_and_capped(app, gql, key, receiver) -> No
     await create_link(gql, key)
     await run_due(app)
     await run_due(app)
-    [(_, due_ms)] = await queued_jobs(app)
+    [(_, due_ms)] = await scheduled(app)
     assert 118 <= due_ms / 1000 - time.time() <= 121  # not the schedule's 5 s
     await run_due(app)
-    [(_, due_ms)] = await queued_jobs(app)
+    [(_, due_ms)] = await scheduled(app)
     assert 24 * 3600 - 5 <= due_ms / 1000 - time.time() <= 24 * 3600  # capped at a day
     await drain(app)
     assert (await WebhookDelivery.get()).status == "SUCCEEDED"
@@ -572,7 +582,7 @@ async def test_redeliver_restarts_the_schedule_of_a_failed_delivery(
     assert (await WebhookDelivery.get()).status == "FAILED"
     await gql(key, REDELIVER, id=delivery_id)
     await run_due(app)  # attempt 11: 500 again, retried on the schedule's first steps
-    [(_, due_ms)] = await queued_jobs(app)
+    [(_, due_ms)] = await scheduled(app)
     assert 4 <= due_ms / 1000 - time.time() <= 6
     await drain(app)
     delivery = await only_delivery(gql, key)
@@ -587,7 +597,7 @@ async def test_redeliver_on_a_disabled_webhook_is_a_user_error(app, gql, key, re
     await gql(key, UPDATE, id=hook_id, input={"enabled": False})
     body = await gql(key, REDELIVER, id=delivery_id)
     assert body["data"]["redeliverWebhook"]["userErrors"][0]["code"] == "WEBHOOK_DISABLED"
-    assert await queued_jobs(app) == []
+    assert await scheduled(app) == []
 
 
 async def test_deliveries_page_newest_first(app, gql, key, receiver) -> None:

@@ -8,16 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from app.domain.webhooks.signing import (
-    RETRY_SCHEDULE,
-    envelope,
-    new_secret,
-    next_delay,
-    retry_after_seconds,
-    secret_key,
-    sign,
-    signed_headers,
-)
+from app.domain.webhooks.schedule import RETRY_SCHEDULE, next_delay, retry_after_seconds
+from app.domain.webhooks.signing import envelope, new_secret, secret_key, sign, signed_headers
 
 NOW = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -25,7 +25,7 @@ from app.rendering.pool import render_many
 from app.services import Services
 from workers import bulk, constants
 from workers.queue import RUN_BULK_JOB
-from workers.settings import build_worker
+from workers.settings import build_bulk_worker
 
 SUBMIT = """mutation($input: BulkCreateQrCodesInput!) { bulkCreateQrCodes(input: $input) {
   bulkJob { id } userErrors { code message } } }"""
@@ -48,11 +48,8 @@ async def submit(gql, key, count: int = ITEMS) -> BulkJob:
 
 async def burst(services: Services) -> Worker:
     """Run a worker until the queue is empty, deferred retries included; the worker's counts."""
-    worker = build_worker(services, burst=True, handle_signals=False, poll_delay=0.05)
-    try:
-        await worker.async_run()
-    finally:
-        await worker.on_shutdown(worker.ctx)  # type: ignore[misc]
+    worker = build_bulk_worker(services, burst=True, handle_signals=False, poll_delay=0.05)
+    await worker.async_run()
     return worker
 
 
@@ -170,7 +167,7 @@ async def age(job: BulkJob) -> None:
 def arq_job(app, job: BulkJob) -> Job:
     services = app.state.services
     job_id = services.jobs.bulk_job_id(job.id)
-    return Job(job_id, services.redis, _queue_name=services.jobs.queue_name)
+    return Job(job_id, services.redis, _queue_name=services.jobs.bulk_queue_name)
 
 
 async def test_the_sweep_fails_a_running_job_whose_arq_job_is_gone(key, app) -> None:
@@ -206,8 +203,8 @@ async def test_the_sweep_fails_a_job_whose_last_try_died_with_its_worker(key, ap
         RUN_BULK_JOB,
         job.id,
         _job_id=arq_job(app, job).job_id,
-        _queue_name=services.jobs.queue_name,
-        _job_try=constants.BULK_JOB_TRIES + 1,
+        _queue_name=services.jobs.bulk_queue_name,
+        _job_try=constants.BULK_JOB_TRIES + constants.BULK_MAX_WAITS + 1,
     )
     worker = await burst(services)
     assert worker.jobs_failed == 1 and await arq_job(app, job).status() == JobStatus.complete
@@ -269,5 +266,7 @@ async def test_the_sweep_leaves_jobs_whose_arq_job_is_queued_or_running(
 async def test_only_long_lived_workers_run_the_sweep(app) -> None:
     services = app.state.services
     sweep_name = keys.key(constants.BULK_SWEEP_JOB, services.settings.redis_namespace)
-    assert sweep_name in [c.name for c in build_worker(services, handle_signals=False).cron_jobs]
-    assert build_worker(services, burst=True, handle_signals=False).cron_jobs == []
+    assert sweep_name in [
+        c.name for c in build_bulk_worker(services, handle_signals=False).cron_jobs
+    ]
+    assert build_bulk_worker(services, burst=True, handle_signals=False).cron_jobs == []

@@ -1,14 +1,17 @@
-"""Turning events into deliveries, and deliveries into signed HTTP requests.
+"""Turning events into deliveries, and due deliveries into signed HTTP requests.
 
-    dispatch()          one event -> one WebhookDelivery per subscribed endpoint, each queued
-    Sender.deliver()    one attempt: claim, check the target, POST, record, then succeed,
-                        schedule the next try, or give up (and maybe disable the endpoint)
+    dispatch()          one event -> one WebhookDelivery per subscribed endpoint, due now
+    Sender.attempt()    one attempt of a due delivery: claim, check the target, POST, record,
+                        then succeed, schedule the next try, or give up (maybe disabling the
+                        endpoint)
 
-Both are safe to run twice. A delivery's `msg_id` derives from the event id and the
-endpoint, so a repeated dispatch finds the row it made; an attempt first claims its number
-with a conditional UPDATE, so a repeated or overtaken job sends nothing. A delivery whose
-job is lost is carried on by app.domain.webhooks.sweep, which shares `release_unrecorded`
-and `give_up` with the Sender.
+The row is the schedule: a PENDING delivery is due at `next_attempt_at`, and the delivery
+loop (app.domain.webhooks.loop) makes the attempts of due rows. An attempt is claimed with
+one conditional UPDATE that takes its number and moves `next_attempt_at` a lease ahead, so
+two loops never make the same attempt. An attempt whose worker died before recording it is
+just a due row once its lease is over: it is made again under the same number (at least
+once, as webhooks promise). Both steps are safe to run twice: a delivery's `msg_id` derives
+from the event id and the endpoint, so a repeated dispatch finds the row it made.
 """
 
 from __future__ import annotations
@@ -27,18 +30,20 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 
 from app.domain.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
-from app.domain.webhooks.signing import (
+from app.domain.webhooks.schedule import (
+    DISABLE_AFTER,
+    RETRY_AFTER_CAP,
+    RETRY_SCHEDULE,
     Random,
-    envelope,
     next_delay,
     retry_after_seconds,
-    signed_headers,
 )
+from app.domain.webhooks.signing import envelope, signed_headers
 from app.errors import DomainError
 from app.ids import global_id
-from app.jobs import Jobs
 from app.security.ssrf import resolve_public
 
 PENDING, SUCCEEDED, FAILED = "PENDING", "SUCCEEDED", "FAILED"
@@ -47,10 +52,9 @@ MAX_ERROR = 500  # the column's width
 MAX_RESPONSE_READ = 16 * 1024
 # Standard Webhooks' advice: a receiver answers at once and works later; 10 s is generous.
 WEBHOOK_TIMEOUT = 10.0
-# A Retry-After beyond the longest step of the schedule would park a delivery for days.
-WEBHOOK_RETRY_AFTER_CAP = 24 * 3600
-# An endpoint failing for this long is abandoned (disabled with the reason), as Svix does.
-WEBHOOK_DISABLE_AFTER = 3 * 24 * 3600
+# How long a claimed attempt keeps its row from being due again: far beyond the timeout of
+# its request, so only an attempt whose worker died is ever made a second time.
+ATTEMPT_LEASE = 60.0
 # Which object the "id" of each event family names, for global ids in payloads.
 _ID_TYPES = {"link": "Link", "scan": "Scan", "bulk": "BulkJob"}
 _REFERENCE_TYPES = {"link_id": "Link", "qr_code_id": "QrCode", "design_id": "Design"}
@@ -58,6 +62,11 @@ _REFERENCE_TYPES = {"link_id": "Link", "qr_code_id": "QrCode", "design_id": "Des
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def due(now: datetime) -> Q:
+    """The PENDING deliveries whose next attempt is due by `now`."""
+    return Q(status=PENDING, next_attempt_at__lte=now)
 
 
 def message_id(event_id: str, webhook_id: int) -> str:
@@ -81,14 +90,10 @@ def public_data(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
 
 
 async def dispatch(
-    event_id: str,
-    event_type: str,
-    workspace_id: int,
-    data: dict[str, Any],
-    at: datetime,
-    jobs: Jobs,
+    event_id: str, event_type: str, workspace_id: int, data: dict[str, Any], at: datetime
 ) -> list[int]:
-    """A delivery for each enabled endpoint of the workspace subscribed to the event."""
+    """A delivery, due now, for each enabled endpoint of the workspace subscribed to the
+    event."""
     body = envelope(event_type, public_data(event_type, data), at).decode()
     hooks = await Webhook.filter(workspace_id=workspace_id, enabled=True).order_by("id")
     delivery_ids = []
@@ -100,13 +105,14 @@ async def dispatch(
         if delivery is None:
             try:
                 delivery = await WebhookDelivery.create(
-                    webhook_id=hook.id, msg_id=msg_id, event=event_type, payload=body
+                    webhook_id=hook.id,
+                    msg_id=msg_id,
+                    event=event_type,
+                    payload=body,
+                    next_attempt_at=_utcnow(),
                 )
             except IntegrityError:  # a twin run of this job got there first
                 delivery = await WebhookDelivery.get(msg_id=msg_id)
-        if delivery.attempts == 0 and delivery.status == PENDING:
-            # The job id makes this a no-op when the twin run queued it already.
-            await jobs.deliver_webhook(delivery.id, series=delivery.series, attempt=0)
         delivery_ids.append(delivery.id)
     return delivery_ids
 
@@ -127,60 +133,71 @@ class Sender:
     """Makes attempts. Its clients come from the worker, so a test can hand in its own."""
 
     http: httpx.AsyncClient
-    jobs: Jobs
     allow_private: bool
     timeout: float = WEBHOOK_TIMEOUT
+    lease: float = ATTEMPT_LEASE
     clock: Callable[[], datetime] = _utcnow
     rng: Random = field(default_factory=random.Random)
 
-    async def deliver(
-        self, delivery_id: int, series: int, attempt: int, *, rerun: bool = False
-    ) -> str:
-        """Attempt number `attempt + 1` of a delivery, in the schedule that started at
-        attempt `series`; what happened, in one word.
-
-        `rerun`: arq runs this job again after it crashed or its worker died; an attempt it
-        claimed but never recorded is then made (at least once, as webhooks promise)."""
+    async def attempt(self, delivery_id: int) -> str:
+        """The attempt a due delivery waits for; what happened, in one word ("stale": not
+        due, or claimed by another loop first)."""
         delivery = await WebhookDelivery.get_or_none(id=delivery_id)
         if delivery is None:
             return "gone"  # the endpoint was deleted
-        if delivery.series > series:
-            return "stale"  # overtaken by a redelivery, which queued its own job
-        if rerun and delivery.attempts == attempt + 1:
-            await release_unrecorded(delivery)
-        if delivery.status != PENDING or delivery.attempts != attempt:
-            return "stale"  # succeeded, given up, or overtaken by a redelivery
-        webhook = await Webhook.get(id=delivery.webhook_id)
+        now = self.clock()
+        if delivery.status != PENDING or not _is_due(delivery, now):
+            return "stale"  # settled, or an attempt of it is in flight
+        claimed = delivery.attempts
+        last = await _recorded(delivery, claimed)
+        webhook = await Webhook.get_or_none(id=delivery.webhook_id)
+        if webhook is None:
+            return "gone"
         if not webhook.enabled:
-            await WebhookDelivery.filter(id=delivery.id, status=PENDING).update(
+            ended = await _pending(delivery, claimed).update(
                 status=FAILED,
                 next_attempt_at=None,
                 last_error="Not sent: the webhook is disabled.",
             )
-            return "disabled"
-        # A job whose series is past the row's was queued before rows stored theirs (the
-        # column's default 0 is wrong for a delivery redelivered then): the row takes it.
-        claimed = await WebhookDelivery.filter(
-            id=delivery.id, status=PENDING, attempts=attempt, series=delivery.series
-        ).update(attempts=attempt + 1, series=series)
-        if not claimed:
+            return "disabled" if ended else "stale"
+        lost = claimed > 0 and last is None  # its worker died before recording it
+        if last is not None and claimed > delivery.series:
+            # Recorded, then its worker died before settling it: settle it now, as its
+            # worker would have, rather than send the message once more.
+            if 200 <= (last.response_status or 0) < 300:
+                done = await _pending(delivery, claimed).update(
+                    status=SUCCEEDED, next_attempt_at=None, delivered_at=last.started_at
+                )
+                return "succeeded" if done else "stale"
+            if claimed - delivery.series >= len(RETRY_SCHEDULE):
+                done = await give_up(delivery, claimed, last.response_status, last.error)
+                return "failed" if done else "stale"
+        number = claimed if lost else claimed + 1
+        # The claim: one loop wins; the row is not due again until the lease is over.
+        won = await WebhookDelivery.filter(due(now), id=delivery.id, attempts=claimed).update(
+            attempts=number, next_attempt_at=now + timedelta(seconds=self.lease)
+        )
+        if not won:
             return "stale"
-        delivery.series = series
+        delivery.attempts = number
 
         started = self.clock()
         clock_start = time.monotonic()
         outcome = await self._post(webhook, delivery, started)
         duration_ms = round((time.monotonic() - clock_start) * 1000)
         error = outcome.error or (None if outcome.ok else _status_error(outcome.status))
-        await WebhookAttempt.create(
-            delivery_id=delivery.id,
-            number=attempt + 1,
-            started_at=started,
-            duration_ms=duration_ms,
-            response_status=outcome.status,
-            error=_clip(error),
-        )
-        return await self._settle(webhook, delivery, attempt + 1, outcome, error)
+        try:
+            await WebhookAttempt.create(
+                delivery_id=delivery.id,
+                number=number,
+                started_at=started,
+                duration_ms=duration_ms,
+                response_status=outcome.status,
+                error=_clip(error),
+            )
+        except IntegrityError:
+            return "gone"  # the endpoint was deleted meanwhile, its deliveries with it
+        return await self._settle(webhook, delivery, outcome, error)
 
     async def _post(self, webhook: Webhook, delivery: WebhookDelivery, now: datetime) -> Outcome:
         body = delivery.payload.encode()
@@ -223,18 +240,14 @@ class Sender:
         return Outcome(status=response.status_code, retry_after=retry_after)
 
     async def _settle(
-        self,
-        webhook: Webhook,
-        delivery: WebhookDelivery,
-        attempts: int,
-        outcome: Outcome,
-        error: str | None,
+        self, webhook: Webhook, delivery: WebhookDelivery, outcome: Outcome, error: str | None
     ) -> str:
         now = self.clock()
+        attempts = delivery.attempts
         done: dict[str, Any] = {"response_status": outcome.status, "last_error": _clip(error)}
         if outcome.ok:
-            await _update(
-                delivery, status=SUCCEEDED, delivered_at=now, next_attempt_at=None, **done
+            await _pending(delivery, attempts).update(
+                status=SUCCEEDED, delivered_at=now, next_attempt_at=None, **done
             )
             await Webhook.filter(id=webhook.id, failing_since__isnull=False).update(
                 failing_since=None
@@ -247,53 +260,47 @@ class Sender:
             return "disabled"
         await Webhook.filter(id=webhook.id, failing_since__isnull=True).update(failing_since=now)
         failing_since = webhook.failing_since or now
-        if now - failing_since >= timedelta(seconds=WEBHOOK_DISABLE_AFTER):
+        if now - failing_since >= timedelta(seconds=DISABLE_AFTER):
             reason = f"Every delivery failed since {_when(failing_since)} (3 days or more)."
             await _disable(webhook, reason)
             await give_up(delivery, attempts, outcome.status, error)
             return "disabled"
+        # The schedule as it is now: a redelivery while this attempt was in flight started
+        # a new one (app.domain.webhooks.services.redeliver).
+        await delivery.refresh_from_db(fields=["series"])
         delay = next_delay(attempts - delivery.series, self.rng)
         if delay is None:
             await give_up(delivery, attempts, outcome.status, error)
             return "failed"
         if outcome.retry_after is not None:
-            delay = max(delay, min(outcome.retry_after, WEBHOOK_RETRY_AFTER_CAP))
-        await _update(delivery, next_attempt_at=now + timedelta(seconds=delay), **done)
-        await self.jobs.deliver_webhook(
-            delivery.id, series=delivery.series, attempt=attempts, defer=delay
+            delay = max(delay, min(outcome.retry_after, RETRY_AFTER_CAP))
+        await _pending(delivery, attempts).update(
+            next_attempt_at=now + timedelta(seconds=delay), **done
         )
         return "retrying"
 
 
-async def release_unrecorded(delivery: WebhookDelivery) -> bool:
-    """Give back the number of an attempt that was claimed but never recorded, so that the
-    attempt is made again (at least once, as webhooks promise). False when the row moved on
-    from what `delivery` says meanwhile (another run gave the claim back, or took the next).
+def _is_due(delivery: WebhookDelivery, now: datetime) -> bool:
+    return delivery.next_attempt_at is not None and delivery.next_attempt_at <= now
 
-    For a job arq runs again after its worker died, and for the sweep of lost jobs. Only
-    call it when no job is making that attempt: this cannot tell a dead one from a slow one.
-    """
-    claimed = delivery.attempts
-    if delivery.status != PENDING or claimed == 0:
-        return True
-    if await WebhookAttempt.exists(delivery_id=delivery.id, number=claimed):
-        return True
-    released = await WebhookDelivery.filter(
-        id=delivery.id, status=PENDING, attempts=claimed
-    ).update(attempts=claimed - 1)
-    if released:
-        delivery.attempts = claimed - 1
-    return bool(released)
+
+def _pending(delivery: WebhookDelivery, attempts: int) -> Any:
+    """The delivery's row, if it is still PENDING with that many attempts claimed."""
+    return WebhookDelivery.filter(id=delivery.id, status=PENDING, attempts=attempts)
+
+
+async def _recorded(delivery: WebhookDelivery, number: int) -> WebhookAttempt | None:
+    if number == 0:
+        return None
+    return await WebhookAttempt.get_or_none(delivery_id=delivery.id, number=number)
 
 
 async def give_up(
     delivery: WebhookDelivery, attempts: int, response_status: int | None, error: str | None
 ) -> bool:
-    """End a delivery FAILED with its last answer, unless it moved on meanwhile (ended,
-    another attempt claimed, or redelivered); whether it did."""
-    ended = await WebhookDelivery.filter(
-        id=delivery.id, status=PENDING, attempts=attempts, series=delivery.series
-    ).update(
+    """End a delivery FAILED with its last answer, unless it moved on meanwhile (ended, or
+    another attempt claimed); whether it did."""
+    ended = await _pending(delivery, attempts).update(
         status=FAILED,
         next_attempt_at=None,
         response_status=response_status,
@@ -314,10 +321,6 @@ def pinned(url: str, address: str) -> tuple[str, str, dict[str, Any]]:
         netloc = f"{userinfo}@{netloc}"
     extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, "")), hostport, extensions
-
-
-async def _update(delivery: WebhookDelivery, **values: Any) -> None:
-    await WebhookDelivery.filter(id=delivery.id).update(**values)
 
 
 async def _disable(webhook: Webhook, reason: str) -> None:

@@ -41,12 +41,13 @@ class WebhookDelivery(Model):
     payload = fields.TextField()
     status = fields.CharField(max_length=10, default="PENDING")
     attempts = fields.IntField(default=0)
-    # Where the current retry schedule started: 0 at dispatch, the attempt count at the
-    # last redelivery. It is part of each attempt's arq job id. The database default gives
-    # rows stored before the column their 0 (a NOT NULL column is added to them).
+    # Where the current retry schedule started: 0 at dispatch, the attempts made before the
+    # last redelivery. The database default gives rows stored before the column their 0.
     series = fields.IntField(default=0, db_default=0)
     response_status = fields.IntField(null=True)
     last_error = fields.CharField(max_length=500, null=True)
+    # When a PENDING delivery is due (the row is the schedule); while an attempt is in
+    # flight, the end of its lease. None once it has ended.
     next_attempt_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     delivered_at = fields.DatetimeField(null=True)
@@ -55,7 +56,7 @@ class WebhookDelivery(Model):
 
     class Meta:
         table = "webhook_delivery"
-        # The list of a webhook's deliveries, and the sweep's PENDING deliveries by due time.
+        # The list of a webhook's deliveries, and the delivery loop's due rows by due time.
         indexes = (("webhook_id", "created_at"), ("status", "next_attempt_at"))
 
 

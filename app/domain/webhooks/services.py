@@ -1,12 +1,13 @@
 """Webhook endpoints of a workspace: create, update, delete, list, and their deliveries.
 
 Every function takes the caller's workspace id and never sees another workspace's rows.
-Sending is in `delivery`; this module only decides what is stored and what is queued.
+Sending is in `delivery`; this module only decides what is stored and when it is due.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.queryset import QuerySet
@@ -17,7 +18,6 @@ from app.domain.webhooks.models import Webhook, WebhookAttempt, WebhookDelivery
 from app.domain.webhooks.signing import new_secret
 from app.errors import InvalidInput, Problem, QuotaExceeded
 from app.events import WEBHOOK_EVENTS
-from app.jobs import Jobs
 from app.security.ssrf import assert_public_target
 from app.security.urls import url_problem
 
@@ -93,14 +93,20 @@ async def attempts_of(delivery_ids: Sequence[int]) -> dict[int, list[WebhookAtte
     return found
 
 
-async def redeliver(workspace_id: int, delivery_id: int, jobs: Jobs) -> WebhookDelivery:
-    """Send a delivery again, as a new series of attempts on the retry schedule.
+# A redelivery racing an attempt's claim reads the row again; a few times is plenty.
+REDELIVER_TRIES = 5
+
+
+async def redeliver(workspace_id: int, delivery_id: int) -> WebhookDelivery:
+    """Send a delivery again, due now, as a new series of attempts on the retry schedule
+    (`series`: the attempts made before it started).
 
     As in Svix (the reference implementation of Standard Webhooks), a resend is the same
     message: the same `webhook-id` and body, so a receiver that de-duplicates on the id
     sees it once; only the timestamp and signature are new. The attempt log keeps growing.
-    A delivery still waiting for a retry is tried now; the waiting job then finds itself
-    overtaken and does nothing.
+    A delivery waiting for a retry is tried now. One whose attempt is in flight is left to
+    it: that attempt counts as the first of the new series, and so does a claimed attempt
+    whose worker died before recording it (it is made again, due now).
     """
     delivery = await get_delivery(workspace_id, delivery_id)
     webhook = await Webhook.get(id=delivery.webhook_id)
@@ -108,11 +114,31 @@ async def redeliver(workspace_id: int, delivery_id: int, jobs: Jobs) -> WebhookD
         raise InvalidInput.one(
             "WEBHOOK_DISABLED", "The webhook is disabled; enable it first.", ("deliveryId",)
         )
-    delivery.status = PENDING
-    delivery.next_attempt_at = None
-    delivery.series = delivery.attempts
-    await delivery.save(update_fields=["status", "next_attempt_at", "series"])
-    await jobs.requeue_webhook(delivery.id, series=delivery.series, attempt=delivery.attempts)
+    for _ in range(REDELIVER_TRIES):
+        now = datetime.now(UTC)
+        claimed = delivery.attempts
+        unrecorded = claimed > 0 and not await WebhookAttempt.exists(
+            delivery_id=delivery.id, number=claimed
+        )
+        series = claimed - 1 if unrecorded else claimed
+        # Written only over the row as read: a claim meanwhile moves its attempts or its
+        # lease, and then the row is read again.
+        row = WebhookDelivery.filter(id=delivery.id, status=delivery.status, attempts=claimed)
+        if delivery.next_attempt_at is None:
+            row = row.filter(next_attempt_at__isnull=True)
+        else:
+            row = row.filter(next_attempt_at=delivery.next_attempt_at)
+        in_flight = (
+            unrecorded and delivery.next_attempt_at is not None and delivery.next_attempt_at > now
+        )
+        if in_flight:
+            written = await row.update(series=series)
+        else:
+            written = await row.update(status=PENDING, next_attempt_at=now, series=series)
+        if written:
+            break
+        await delivery.refresh_from_db()
+    await delivery.refresh_from_db()
     return delivery
 
 

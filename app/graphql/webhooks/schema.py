@@ -85,9 +85,7 @@ class Mutation:
     ) -> WebhookDeliveryPayload:
         try:
             model = await services.redeliver(
-                info.context.workspace_id,
-                pk_of(delivery_id, "WebhookDelivery") or -1,
-                info.context.services.jobs,
+                info.context.workspace_id, pk_of(delivery_id, "WebhookDelivery") or -1
             )
         except DomainError as error:
             return WebhookDeliveryPayload(user_errors=user_errors(error))
