@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 from cachetools import TTLCache
@@ -44,6 +45,15 @@ DB_DROPPED = (
 )
 
 
+async def load_link(slug: str) -> ResolvedLink | None:
+    """The link from the database (the cache's source of truth)."""
+    try:
+        model = await Link.get_or_none(slug=slug)
+    except DB_DROPPED:  # the pool has replaced the dead connection by now
+        model = await Link.get_or_none(slug=slug)
+    return None if model is None else ResolvedLink.of(model)
+
+
 class LinkCache:
     def __init__(
         self,
@@ -51,6 +61,7 @@ class LinkCache:
         namespace: str,
         breaker: RedisBreaker,
         *,
+        load: Callable[[str], Awaitable[ResolvedLink | None]] = load_link,
         ttl: int = LINK_CACHE_TTL,
         local_ttl: float = LOCAL_LINK_CACHE_TTL,
         size: int = LOCAL_LINK_CACHE_SIZE,
@@ -59,6 +70,7 @@ class LinkCache:
         self.redis = redis
         self.namespace = namespace
         self.breaker = breaker
+        self.load = load
         self.ttl = ttl
         # slug -> (expiry, link): a plain dict, because the hit is the hot path and a
         # TTLCache lookup costs several times a dict's; full, it forgets the oldest entry.
@@ -103,13 +115,9 @@ class LinkCache:
                     return ResolvedLink.from_json(cached)
             except REDIS_DOWN:
                 self.breaker.failed()
-        try:
-            model = await Link.get_or_none(slug=slug)
-        except DB_DROPPED:  # the pool has replaced the dead connection by now
-            model = await Link.get_or_none(slug=slug)
-        if model is None:
+        link = await self.load(slug)
+        if link is None:
             return None
-        link = ResolvedLink.of(model)
         if self.breaker.closed and generation == self._generation:
             try:
                 await self.redis.set(key, link.to_json(), ex=self.ttl)
