@@ -33,8 +33,14 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return "; ".join(
-            f"{'.'.join(p.field)}: {p.message}" if p.field else p.message for p in self.problems
+            p.message if _names_field(p) else f"{'.'.join(p.field)}: {p.message}"
+            for p in self.problems
         )
+
+
+def _names_field(problem: Problem) -> bool:
+    # "`first` must be ..." already says which field; "first: `first` must ..." stutters.
+    return not problem.field or problem.message.startswith(f"`{problem.field[-1]}`")
 
 
 class InvalidInput(DomainError):

@@ -25,7 +25,9 @@ class Page(Generic[T]):
 async def paginate(qs: QuerySet[Any], first: int | None, after: int | None) -> Page[Any]:
     size = DEFAULT_PAGE if first is None else first
     if not 0 <= size <= MAX_PAGE:
-        raise InvalidInput.one("INVALID_PAGE", f"first must be 0 to {MAX_PAGE}.", ("first",))
+        raise InvalidInput.one(
+            "INVALID_PAGE", f"`first` must be between 0 and {MAX_PAGE}", ("first",)
+        )
     window = qs.filter(id__lt=after) if after is not None else qs
     rows = await window.order_by("-id").limit(size + 1)
     return Page(rows[:size], len(rows) > size, qs.count)

@@ -120,7 +120,7 @@ def render(
     size = style.size if size is None else size
     if isinstance(size, bool) or not isinstance(size, int) or not MIN_SIZE <= size <= MAX_SIZE:
         raise InvalidInput.one(
-            "INVALID_SIZE", f"size must be from {MIN_SIZE} to {MAX_SIZE} pixels", ("size",)
+            "INVALID_SIZE", f"`size` must be between {MIN_SIZE} and {MAX_SIZE} pixels", ("size",)
         )
     scannability.check_style(style)
     logo_image = _logo(style, logo)

@@ -184,7 +184,11 @@ async def static_image(
         isinstance(size, bool) or not isinstance(size, int) or not MIN_SIZE <= size <= MAX_SIZE
     ):
         problems.append(
-            Problem("INVALID_SIZE", f"size must be from {MIN_SIZE} to {MAX_SIZE} pixels", ("size",))
+            Problem(
+                "INVALID_SIZE",
+                f"`size` must be between {MIN_SIZE} and {MAX_SIZE} pixels",
+                ("size",),
+            )
         )
     if problems:
         raise InvalidInput(problems)

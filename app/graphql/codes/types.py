@@ -121,7 +121,9 @@ class QrCode(Node):
     def image_url(self, info: Info, format: ImageFormat = ImageFormat.PNG, size: int = 512) -> str:
         if not MIN_SIZE <= size <= MAX_SIZE:
             raise InvalidInput.one(
-                "INVALID_SIZE", f"size must be from {MIN_SIZE} to {MAX_SIZE} pixels", ("size",)
+                "INVALID_SIZE",
+                f"`size` must be between {MIN_SIZE} and {MAX_SIZE} pixels",
+                ("size",),
             )
         if self.pk is None:
             return ""
