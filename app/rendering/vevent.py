@@ -1,6 +1,7 @@
 """iCalendar (RFC 5545) VEVENT lines for the EVENT data type.
 
 Times are written in UTC ("Z") unless a `timezone` is given, then as local time with TZID.
+A time without a UTC offset is local time in `timezone`, or UTC when there is none.
 A TZID without a VTIMEZONE block is what every QR generator emits and phones accept; the
 full VTIMEZONE would triple the payload and make the code much denser.
 Date-only values make an all-day event; `date_end` is then the last day, inclusive.
@@ -85,14 +86,9 @@ def _format(f: Fields, moment: date | datetime, tz: tzinfo | None, name: str) ->
     if tz is not None:
         local = moment.astimezone(tz) if moment.tzinfo else moment.replace(tzinfo=tz)
         return f";TZID={tz}:{local:%Y%m%dT%H%M%S}"
-    if moment.tzinfo is None:
-        f.add(
-            INVALID_DATA,
-            f"{name} needs a UTC offset (like 2025-05-01T18:30:00Z) or a timezone",
-            name,
-        )
-        return None
-    return f":{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    # A time without an offset and no timezone is read as UTC, as the docstring promises.
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return f":{aware.astimezone(UTC):%Y%m%dT%H%M%SZ}"
 
 
 def _after(start: date | datetime, end: date | datetime, tz: tzinfo | None) -> bool:

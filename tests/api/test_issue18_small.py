@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+import zxingcpp
+from PIL import Image
 
 LIST = "query($first: Int) { links(first: $first) { edges { node { slug } } } }"
 
@@ -21,3 +25,28 @@ async def test_issue18_size_out_of_range_message(client) -> None:
     response = await client.get("/api/qr", params={"data": "x", "size": "99999"})
     assert response.status_code == 422
     assert response.json()["detail"] == "`size` must be between 64 and 4096 pixels"
+
+
+def decoded(png: bytes) -> str:
+    [result] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)).convert("RGB"))
+    return result.text
+
+
+@pytest.mark.parametrize(
+    ("zone", "line"),
+    [
+        (None, "DTSTART:20250502T100000Z"),
+        ("Europe/Berlin", "DTSTART;TZID=Europe/Berlin:20250502T100000"),
+    ],
+)
+async def test_issue18_event_naive_time_uses_timezone_or_utc(client, key, zone, line) -> None:
+    data = {"title": "Fair", "date_start": "2025-05-02T10:00", "date_end": "2025-05-02T12:00"}
+    if zone:
+        data["timezone"] = zone
+    response = await client.post(
+        "/api/qr",
+        json={"dataType": "EVENT", "data": data, "format": "PNG"},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert response.status_code == 200, response.text
+    assert f"\r\n{line}\r\n" in decoded(response.content)
