@@ -20,7 +20,7 @@ from app.domain.codes.services import CodeDeps
 from app.events import Events
 from app.ids import global_id
 from app.keys import key
-from app.rendering.pool import render_many
+from app.rendering.pool import process_pool, render_many
 from app.services import Services
 from workers import constants
 from workers.queue import ArqJobs
@@ -56,6 +56,7 @@ async def run_bulk_job(ctx: dict[str, Any], job_id: int) -> None:
             logos=CachedLogos.of(services),
             check_render=False,
             check_quotas=False,
+            check_logo=process_pool().check_logo,
         ),
         data_dir=services.settings.data_dir,
         render_many=render_many,

@@ -239,7 +239,7 @@ async def static_qr(request: Request) -> Response:
     try:
         wanted = await static_image(
             given["data_type"], given["data"], given["format"], given["style"], given["size"],
-            CachedLogos.of(services),
+            CachedLogos.of(services), request.app.state.render_pool.check_logo,
         )  # fmt: skip
     except InvalidInput as error:
         return invalid(error)

@@ -2,8 +2,13 @@
 
 Only PNG, JPEG, WebP and SVG, recognised by their magic bytes (the declared type is ignored);
 at most 1 MB; raster dimensions are read from the header and checked before any pixel is
-decoded, so a decompression bomb is refused without allocating it; SVG is rasterised by
-cairosvg with entities and every external fetch disabled.
+decoded, so a decompression bomb is refused without allocating it; SVG is read as plain XML
+first (`svgcheck`: bounded elements with `<use>` expanded, embedded rasters under the same
+pixel cap, nothing external) and only then rasterised by cairosvg, with every fetch disabled.
+
+`sniff_logo` is the cheap check a request may run; `load_logo` and `rasterize` decode, so
+callers run them in the render processes (app/rendering/pool.py), under their time and memory
+limits, never on an event loop.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import httpx
 from PIL import Image
 
 from app.errors import InvalidInput
+from app.rendering.svgcheck import SvgRefused, check_svg
 from app.security.ssrf import resolve_public
 
 INVALID_LOGO = "INVALID_LOGO"
@@ -27,6 +33,8 @@ MAX_LOGO_BYTES = 1_000_000
 MAX_LOGO_PIXELS = 4096 * 4096  # far more than a logo a few hundred pixels wide needs
 FETCH_TIMEOUT = 5.0  # seconds, for the whole fetch
 MAX_REDIRECTS = 3
+SVG_WIDTH = 256  # an SVG has no pixel size of its own; only its aspect ratio matters
+CHECK_WIDTH = 64  # the check draw: small, it only proves cairosvg can read the file
 EMPTY_SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"></svg>'
 DATA_URI_RE = re.compile(r"^data:([^,;]*)((?:;[^,;]*)*?)(;base64)?,(.*)$", re.DOTALL)
 
@@ -82,19 +90,49 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def load_logo(data: bytes) -> LogoImage:
-    """Check untrusted bytes and read the logo's size without decoding its pixels."""
+def sniff_logo(data: bytes) -> str:
+    """The logo's kind from its size and magic bytes alone: cheap enough for a request."""
     if len(data) > MAX_LOGO_BYTES:
         raise _bad(f"the logo is {len(data):,} bytes, at most 1 MB")
     kind = sniff(data)
     if kind is None:
         raise _bad("the logo must be a PNG, JPEG, WebP or SVG image")
+    return kind
+
+
+def load_logo(data: bytes, *, draw_check: bool = True) -> LogoImage:
+    """Check untrusted bytes and read the logo's size; a raster's pixels are not decoded, an
+    SVG is checked and (unless a render is about to draw it anyway) drawn once, small, to be
+    sure cairosvg reads it."""
+    kind = sniff_logo(data)
     if kind == "svg":
-        png = _svg_to_png(data, 256)
-        with Image.open(io.BytesIO(png), formats=("PNG",)) as img:
-            return LogoImage(kind, data, *img.size)
+        width, height = _svg_aspect(data)
+        size = (SVG_WIDTH, max(1, round(SVG_WIDTH * height / width)))
+        if draw_check:
+            _svg_to_png(data, CHECK_WIDTH, checked=True)
+        return LogoImage(kind, data, *size)
     width, height = _raster_size(data, kind)
     return LogoImage(kind, data, width, height)
+
+
+def _svg_aspect(data: bytes) -> tuple[float, float]:
+    try:
+        return check_svg(data, _embedded_pixels)
+    except SvgRefused as refusal:
+        raise _bad(str(refusal)) from None
+
+
+def _embedded_pixels(uri: bytes) -> int:
+    """An image embedded in an SVG logo, checked as a raster logo is."""
+    try:
+        data = parse_data_uri(uri.decode("ascii", "replace"))
+        kind = sniff_logo(data)
+        if kind == "svg":
+            raise SvgRefused("an SVG logo may not embed another SVG")
+        width, height = _raster_size(data, kind)
+    except InvalidInput as error:
+        raise SvgRefused(f"an image embedded in the SVG logo: {error}") from None
+    return width * height
 
 
 def _raster_size(data: bytes, kind: str) -> tuple[int, int]:
@@ -139,15 +177,19 @@ def _refuse_fetch(url: str, resource_type: str) -> bytes:
     """cairosvg's url_fetcher: inline data: URIs only; nothing ever leaves the process."""
     if url.startswith("data:"):
         try:
-            return parse_data_uri(url)
-        except InvalidInput:
+            data = parse_data_uri(url)
+            if _embedded_pixels(url.encode()) > 0:  # svgcheck did this; a second lock
+                return data
+        except (InvalidInput, SvgRefused):
             return EMPTY_SVG
     return EMPTY_SVG
 
 
-def _svg_to_png(data: bytes, width: int) -> bytes:
+def _svg_to_png(data: bytes, width: int, *, checked: bool = False) -> bytes:
     from cairosvg.surface import PNGSurface
 
+    if not checked:
+        _svg_aspect(data)  # a style stored under older rules is held to the current ones
     try:
         png = PNGSurface.convert(
             bytestring=data, unsafe=False, url_fetcher=_refuse_fetch, output_width=width

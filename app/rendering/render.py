@@ -186,7 +186,7 @@ def _logo(style: Style, logo: bytes | None) -> LogoImage | None:
             # A url logo is fetched (async, SSRF-guarded) by the caller, never in here.
             raise ValueError("style has a logo url: fetch it with fetch_logo and pass logo=")
         logo = parse_data_uri(style.logo.data)
-    return load_logo(logo)
+    return load_logo(logo, draw_check=False)  # drawn for real in a moment
 
 
 def _write(

@@ -302,14 +302,16 @@ class _Reader:
         return Gradient(kind, rotation, tuple(stops))
 
     def logo_data(self, uri: str, path: tuple[str, ...]) -> str | None:
-        """A stored design must hold a logo that will render: check the image itself."""
-        from app.rendering.logo import load_logo, parse_data_uri
+        """The cheap checks only (size, kind): decoding the image is for the render processes,
+        never for the request reading a style (see `check_logo` in the services that store
+        one)."""
+        from app.rendering.logo import parse_data_uri, sniff_logo
 
         if self.trusted:
             return uri
 
         try:
-            load_logo(parse_data_uri(uri))
+            sniff_logo(parse_data_uri(uri))
         except InvalidInput as exc:
             for problem in exc.problems:
                 self.problems.append(Problem(problem.code, problem.message, (*self.root, *path)))

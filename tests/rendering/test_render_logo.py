@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import io
 import struct
 import time
@@ -12,7 +13,14 @@ import pytest
 from PIL import Image
 
 from app.errors import InvalidInput
-from app.rendering.logo import MAX_LOGO_BYTES, fetch_logo, load_logo, parse_data_uri, rasterize
+from app.rendering.logo import (
+    MAX_LOGO_BYTES,
+    LogoImage,
+    fetch_logo,
+    load_logo,
+    parse_data_uri,
+    rasterize,
+)
 from app.rendering.render import render
 from app.rendering.style import Style
 from app.security.ssrf import UnsafeTarget
@@ -95,19 +103,24 @@ def test_svg_logo_never_fetches_external_resources(
 ) -> None:
     base, handler = http_server
     handler.routes["/pixel.png"] = (200, {"Content-Type": "image/png"}, qr.png_logo())
-    svg = (
+    head = (
         '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
         'viewBox="0 0 10 10"><rect width="10" height="10" fill="#123456"/>'
-        f'<image href="{base}/pixel.png" width="10" height="10"/>'
-        f'<image xlink:href="{base}/pixel.png?x" width="10" height="10"/>'
-        f'<style>@import url("{base}/style.css");</style></svg>'
-    ).encode()
-    logo = load_logo(svg)
-    rasterize(logo, 100)
-    uri = qr.data_uri(svg, "image/svg+xml")
-    style = Style.from_dict({"logo": {"data": uri}, "error_correction": "H"})
-    for fmt in ("PNG", "PDF", "SVG"):
-        render("https://example.com", style, fmt)
+    )
+    outside = (
+        f'<image href="{base}/pixel.png" width="10" height="10"/>',
+        f'<image xlink:href="{base}/pixel.png?x" width="10" height="10"/>',
+        f'<style>@import url("{base}/style.css");</style>',
+        f'<rect width="5" height="5" style="fill: url({base}/paint#p)"/>',
+        f'<use href="{base}/sprites.svg#icon"/>',
+    )
+    for part in outside:
+        svg = f"{head}{part}</svg>".encode()
+        assert logo_code(lambda svg=svg: load_logo(svg)) == "INVALID_LOGO", part
+        uri = qr.data_uri(svg, "image/svg+xml")
+        style = Style.from_dict({"logo": {"data": uri}, "error_correction": "H"})
+        for fmt in ("PNG", "PDF", "SVG"):
+            assert logo_code(lambda s=style, f=fmt: render("https://x.org", s, f)) == "INVALID_LOGO"
     assert handler.seen == []
 
 
@@ -161,3 +174,79 @@ async def test_fetch_logo_limits_size_and_content(http_server: tuple[str, type])
             await fetch_logo(f"{base.replace('http', 'ftp')}/x", client, allow_private=True)
         with pytest.raises(InvalidInput):  # plain http only for private test targets
             await fetch_logo("http://example.com/logo.png", client, allow_private=False)
+
+
+def use_bomb(levels: int, fan: int = 10) -> bytes:
+    """Each group draws the previous one `fan` times: fan**levels elements from ~100 bytes
+    per level (the attack of issue 10)."""
+    parts = ['<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+             ' viewBox="0 0 10 10"><defs><rect id="l0" width="1" height="1"/>']  # fmt: skip
+    for level in range(1, levels + 1):
+        uses = "".join(f'<use xlink:href="#l{level - 1}"/>' for _ in range(fan))
+        parts.append(f'<g id="l{level}">{uses}</g>')
+    parts.append(f'</defs><use href="#l{levels}"/></svg>')
+    return "".join(parts).encode()
+
+
+def svg_wrapping(image: bytes, mime: str = "image/png") -> bytes:
+    uri = f"data:{mime};base64,{base64.b64encode(image).decode()}"
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        f'width="10" height="10"><image xlink:href="{uri}" width="10" height="10"/></svg>'
+    ).encode()
+
+
+def test_issue10_nested_use_bomb_is_refused_before_drawing() -> None:
+    bomb = use_bomb(9)  # a billion rectangles from about 1 KB
+    assert len(bomb) < 6000
+    started = time.perf_counter()
+    assert logo_code(lambda: load_logo(bomb)) == "INVALID_LOGO"
+    assert time.perf_counter() - started < 0.2
+    # The same refusal at draw time, for a style stored before the check existed.
+    stored = LogoImage("svg", bomb, 10, 10)
+    assert logo_code(lambda: rasterize(stored, 64)) == "INVALID_LOGO"
+
+
+def test_use_within_the_budget_still_draws() -> None:
+    logo = load_logo(use_bomb(2, fan=30))  # 1,864 elements as drawn
+    assert rasterize(logo, 64).size == (64, 64)
+    assert logo_code(lambda: load_logo(use_bomb(2, fan=33))) == "INVALID_LOGO"  # 2,248
+
+
+def test_issue10_use_cycles_and_deep_nesting_are_refused() -> None:
+    cycle = (
+        b'<svg xmlns="http://www.w3.org/2000/svg"><g id="a"><use href="#b"/></g>'
+        b'<g id="b"><use href="#a"/></g></svg>'
+    )
+    deep = b'<svg xmlns="http://www.w3.org/2000/svg">' + b"<g>" * 200 + b"</g>" * 200 + b"</svg>"
+    many = b'<svg xmlns="http://www.w3.org/2000/svg">' + b"<rect/>" * 2_000 + b"</svg>"
+    for svg in (cycle, deep, many):
+        assert logo_code(lambda svg=svg: load_logo(svg)) == "INVALID_LOGO"
+
+
+def test_issue10_an_svg_wrapping_a_huge_png_gets_the_png_pixel_cap(qr: SimpleNamespace) -> None:
+    wrapped = svg_wrapping(png_header_only(20_000, 20_000))
+    assert len(wrapped) < 1000
+    tracemalloc.start()
+    try:
+        with pytest.raises(InvalidInput) as info:
+            load_logo(wrapped)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5_000_000
+    assert "pixels" in info.value.problems[0].message
+    stored = LogoImage("svg", wrapped, 10, 10)
+    assert logo_code(lambda: rasterize(stored, 64)) == "INVALID_LOGO"
+    # A small embedded PNG is fine; an embedded SVG is not.
+    assert rasterize(load_logo(svg_wrapping(qr.png_logo())), 32).size == (32, 32)
+    nested = svg_wrapping(use_bomb(1), "image/svg+xml")
+    assert logo_code(lambda: load_logo(nested)) == "INVALID_LOGO"
+
+
+def test_svg_aspect_comes_from_its_size_or_view_box() -> None:
+    wide = b'<svg xmlns="http://www.w3.org/2000/svg" width="200px" height="100px"/>'
+    tall = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 40"/>'
+    assert (load_logo(wide).width, load_logo(wide).height) == (256, 128)
+    assert (load_logo(tall).width, load_logo(tall).height) == (256, 1024)
+    assert rasterize(load_logo(tall), 64).size == (16, 64)

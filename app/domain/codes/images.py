@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from app.domain.codes.logos import LOGO_CACHE_TTL, CachedLogos, LogoSource
+from app.domain.codes.logos import (
+    LOGO_CACHE_TTL,
+    CachedLogos,
+    LogoCheck,
+    LogoSource,
+    check_logo_in_thread,
+)
 from app.domain.codes.models import QrCode
 from app.domain.codes.services import RenderOne, render_in_thread, style_of
 from app.domain.designs.models import Design
@@ -162,7 +168,7 @@ def signed_image_url(
 
 async def static_image(
     data_type: Any, data: Any, fmt: Any, style: Mapping[str, Any] | None, size: Any,
-    logos: LogoSource,
+    logos: LogoSource, check_logo: LogoCheck = check_logo_in_thread,
 ) -> ImageRequest:  # fmt: skip
     """Check a one-shot render request (nothing stored) and say what to draw, or raise
     `InvalidInput` listing every problem, each under its field path."""
@@ -177,7 +183,7 @@ async def static_image(
     except InvalidInput as error:
         problems.extend(error.problems)
     try:
-        look = await clean_style(style, logos)
+        look = await clean_style(style, logos, check_logo)
     except InvalidInput as error:
         problems.extend(error.problems)
     if size is not None and (

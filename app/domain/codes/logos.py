@@ -6,6 +6,7 @@ would otherwise download the same logo again and again.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from contextlib import suppress
 from typing import TYPE_CHECKING, Protocol
@@ -15,7 +16,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from app.keys import LOGO_CACHE, key
-from app.rendering.logo import fetch_logo
+from app.rendering.logo import fetch_logo, load_logo
 
 if TYPE_CHECKING:
     from app.services import Services
@@ -28,6 +29,18 @@ LOGO_CACHE_TTL = 3600
 
 class LogoSource(Protocol):
     async def __call__(self, url: str) -> bytes: ...
+
+
+class LogoCheck(Protocol):
+    """Decodes a logo as a render would; raises InvalidInput when it cannot be drawn."""
+
+    async def __call__(self, data: bytes) -> None: ...
+
+
+async def check_logo_in_thread(data: bytes) -> None:
+    """For callers without render processes (scripts, tests): a process that serves requests
+    passes its render pool's `check_logo`, which runs under time and memory limits."""
+    await asyncio.to_thread(load_logo, data)
 
 
 class CachedLogos:

@@ -17,7 +17,7 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from app.domain.codes.logos import LogoSource
+from app.domain.codes.logos import LogoCheck, LogoSource, check_logo_in_thread
 from app.domain.codes.models import QrCode
 from app.domain.designs.models import Design
 from app.domain.designs.services import clean_style, name_problem, public_problems
@@ -67,6 +67,8 @@ class CodeDeps:
     check_quotas: bool = True
     # How the render check renders: the API passes its process pool's render_one.
     render_one: RenderOne = render_in_thread
+    # How a style's logo is decoded: the API and workers pass their process pool's check_logo.
+    check_logo: LogoCheck = check_logo_in_thread
 
 
 @dataclass(frozen=True)
@@ -279,7 +281,7 @@ async def _style(
     if raw is None:
         return None
     try:
-        return await clean_style(raw, deps.logos)
+        return await clean_style(raw, deps.logos, deps.check_logo)
     except InvalidInput as error:
         problems.extend(error.problems)
         return None

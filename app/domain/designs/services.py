@@ -11,12 +11,12 @@ from typing import Any
 
 from tortoise.queryset import QuerySet
 
-from app.domain.codes.logos import LogoSource
+from app.domain.codes.logos import LogoCheck, LogoSource, check_logo_in_thread
 from app.domain.designs.models import Design
 from app.domain.owned import owned
 from app.errors import InvalidInput, Problem
 from app.jobs import Jobs
-from app.rendering.logo import load_logo
+from app.rendering.logo import parse_data_uri
 from app.rendering.scannability import check_style
 from app.rendering.style import Style
 
@@ -39,17 +39,29 @@ def public_problems(error: InvalidInput) -> InvalidInput:
     return InvalidInput([_public(p) for p in error.problems])
 
 
-async def clean_style(raw: Mapping[str, Any] | None, logos: LogoSource | None) -> Style:
+async def clean_style(
+    raw: Mapping[str, Any] | None,
+    logos: LogoSource | None,
+    check_logo: LogoCheck = check_logo_in_thread,
+) -> Style:
     """Parse and check a style: INVALID_STYLE / NOT_SCANNABLE / INVALID_LOGO under ("style", ...).
 
     A logo URL is fetched once here (when a fetcher is given) so an unreachable or unsafe
-    URL is refused when it is stored, not when a client first asks for the image.
+    URL is refused when it is stored, not when a client first asks for the image. The logo
+    itself is decoded by `check_logo` (the render processes', in a server).
     """
     try:
         style = Style.from_dict(raw)
         check_style(style)
-        if style.logo is not None and style.logo.url is not None and logos is not None:
-            load_logo(await logos(style.logo.url))
+        if style.logo is not None and style.logo.data is not None:
+            try:
+                await check_logo(parse_data_uri(style.logo.data))
+            except InvalidInput as error:
+                raise InvalidInput(
+                    [Problem(p.code, p.message, ("style", "logo", "data")) for p in error.problems]
+                ) from None
+        elif style.logo is not None and style.logo.url is not None and logos is not None:
+            await check_logo(await logos(style.logo.url))
     except InvalidInput as error:
         raise public_problems(error) from None
     return style
@@ -72,10 +84,14 @@ async def get_design(workspace_id: int, design_id: int) -> Design:
 
 
 async def create_design(
-    workspace_id: int, given: Mapping[str, Any], *, logos: LogoSource | None = None
+    workspace_id: int,
+    given: Mapping[str, Any],
+    *,
+    logos: LogoSource | None = None,
+    check_logo: LogoCheck = check_logo_in_thread,
 ) -> Design:
     """`given`: name and style (a style dict in Style.from_dict's spelling)."""
-    values = await _clean(given, logos, creating=True)
+    values = await _clean(given, logos, check_logo, creating=True)
     return await Design.create(workspace_id=workspace_id, **values)
 
 
@@ -86,10 +102,11 @@ async def update_design(
     *,
     logos: LogoSource | None = None,
     jobs: Jobs | None = None,
+    check_logo: LogoCheck = check_logo_in_thread,
 ) -> Design:
     """Change the fields given; a new style replaces the old one as a whole."""
     design = await get_design(workspace_id, design_id)
-    values = await _clean(given, logos, creating=False)
+    values = await _clean(given, logos, check_logo, creating=False)
     if not values:
         return design
     restyled = "style" in values and values["style"] != design.style
@@ -107,7 +124,7 @@ async def delete_design(workspace_id: int, design_id: int) -> None:
 
 
 async def _clean(
-    given: Mapping[str, Any], logos: LogoSource | None, *, creating: bool
+    given: Mapping[str, Any], logos: LogoSource | None, check_logo: LogoCheck, *, creating: bool
 ) -> dict[str, Any]:
     problems: list[Problem] = []
     values: dict[str, Any] = {}
@@ -118,7 +135,7 @@ async def _clean(
             values["name"] = given["name"].strip()
     if creating or "style" in given:
         try:
-            values["style"] = (await clean_style(given.get("style"), logos)).to_dict()
+            values["style"] = (await clean_style(given.get("style"), logos, check_logo)).to_dict()
         except InvalidInput as error:
             problems.extend(error.problems)
     if problems:

@@ -34,6 +34,7 @@ def deps(info: Info) -> services.CodeDeps:
         jobs=s.jobs,
         logos=logos(info),
         render_one=info.context.request.app.state.render_pool.render_one,
+        check_logo=info.context.request.app.state.render_pool.check_logo,
     )
 
 
@@ -90,6 +91,7 @@ class Query:
         request = await static_image(
             input.data_type.value, input.data, input.format.value,
             style_dict(input.style) if input.style else None, input.size, logos(info),
+            info.context.request.app.state.render_pool.check_logo,
         )  # fmt: skip
         app = info.context.request.app
         store = ImageStore.of(app.state.services, app.state.render_pool.render_one)

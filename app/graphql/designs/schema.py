@@ -56,7 +56,10 @@ class Mutation:
     async def create_design(self, info: Info, input: DesignInput) -> DesignPayload:
         try:
             model = await services.create_design(
-                info.context.workspace_id, design_fields(input), logos=logos(info)
+                info.context.workspace_id,
+                design_fields(input),
+                logos=logos(info),
+                check_logo=info.context.request.app.state.render_pool.check_logo,
             )
         except DomainError as error:
             return DesignPayload(user_errors=user_errors(error))
@@ -73,6 +76,7 @@ class Mutation:
                 design_fields(input),
                 logos=logos(info),
                 jobs=info.context.services.jobs,
+                check_logo=info.context.request.app.state.render_pool.check_logo,
             )
         except DomainError as error:
             return DesignPayload(user_errors=user_errors(error))
