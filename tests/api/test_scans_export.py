@@ -70,6 +70,19 @@ async def test_export_streams_every_scan_in_range_as_csv(client, gql, key, monke
     assert [r["os"] for r in rows if r["os"].startswith("'")] == ["'=cmd|' /C calc'!A0"]
 
 
+async def test_issue10_export_referrers_never_run_as_spreadsheet_formulas(client, gql, key) -> None:
+    gid, link = await make_link(gql, key)
+    when = datetime(2026, 3, 1, tzinfo=UTC)
+    await store_scans([scan(link, when, referrer_host="=HYPERLINK(\"https://evil.example\")",
+                            browser="+Evil", language="@lang")])  # fmt: skip
+    response = await client.get(
+        "/export/scans.csv", params={"link": gid}, headers={"Authorization": f"Bearer {key}"}
+    )
+    [row] = list(csv.DictReader(io.StringIO(response.text)))
+    assert row["referrer"] == '\'=HYPERLINK("https://evil.example")'
+    assert (row["browser"], row["language"]) == ("'+Evil", "'@lang")
+
+
 async def test_export_errors_are_problems(client, gql, key, make_key) -> None:
     gid, _ = await make_link(gql, key)
     anonymous = await client.get("/export/scans.csv", params={"link": gid})

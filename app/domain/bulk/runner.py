@@ -33,6 +33,7 @@ from app.errors import InvalidInput
 from app.events import EventSink
 from app.rendering.labels import SheetLayout, label_lines
 from app.rendering.render import EXTENSIONS, Drawn, RenderTask
+from app.security.csvcells import cell
 from app.storage import ResultStore
 
 BATCH = 100  # codes per transaction and per progress update
@@ -252,14 +253,17 @@ async def _write_batch(job: BulkJob, batch: _Rendered, out: _Output, deps: BulkD
         name = f"{row.index + 1:04d}-{link.slug if link else code.id}.{ext}"
         out.manifest.writerow(
             {
-                "index": row.index,
-                "id": deps.global_id("QrCode", code.id),
-                "name": code.name,
-                "kind": code.kind,
-                "dataType": code.data_type,
-                "shortUrl": short_url,
-                "destination": link.destination if link else "",
-                "file": name,
+                column: cell(value)  # names come from clients: none may run in a spreadsheet
+                for column, value in {
+                    "index": row.index,
+                    "id": deps.global_id("QrCode", code.id),
+                    "name": code.name,
+                    "kind": code.kind,
+                    "dataType": code.data_type,
+                    "shortUrl": short_url,
+                    "destination": link.destination if link else "",
+                    "file": name,
+                }.items()
             }
         )
         files.append((name, drawn[0]))
