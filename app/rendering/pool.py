@@ -10,9 +10,10 @@ embedded worker's bulk jobs share it. Its processes start on first use and stop 
 clean process, not from a copy of one running an event loop and threads.
 
 Every task runs under limits, since its input may be hostile (a logo is anybody's bytes):
-`timeout` seconds of wall clock (a Python-level alarm, turned into a refusal) with a CPU-time
-limit behind it for code stuck in C (the kernel kills the process), and `memory` bytes of
-address space per process (an allocation past it fails; a process that dies of it is
+`timeout` seconds of CPU time and `wall_timeout` seconds of wall clock (Python-level timers,
+turned into a refusal; CPU time is what a task costs, and does not trip on a busy host), a
+kernel CPU limit behind them for code stuck in C (it kills the process), and `memory` bytes
+of address space per process (an allocation past it fails; a process that dies of it is
 replaced). The caller gets a typed refusal (`RENDER_LIMIT`) either way, never a crash.
 """
 
@@ -50,7 +51,8 @@ RENDER_LIMIT = "RENDER_LIMIT"
 # The largest honest task (4096 px, gradient, rounded modules, a 1 MB logo) draws in about a
 # second and peaks near 400 MB of address space (the interpreter and its libraries are
 # ~250 MB of it); a task past these is hostile or broken.
-TIMEOUT = 10.0
+TIMEOUT = 10.0  # CPU seconds
+WALL_TIMEOUT = 60.0  # seconds on the clock: a task should never wait on anything, but a bound
 MEMORY = 1024 * 1024 * 1024
 CPU_SLACK = 2  # CPU seconds past the alarm before the kernel kills a task stuck in C
 
@@ -59,18 +61,20 @@ class _Overrun(Exception):
     pass
 
 
-_limits = {"timeout": TIMEOUT, "memory": MEMORY}  # this render process's, set at its start
+# This render process's limits, set at its start.
+_limits = {"timeout": TIMEOUT, "wall_timeout": WALL_TIMEOUT, "memory": MEMORY}
 
 
-def _start_process(timeout: float, memory: int) -> None:
-    """Each render process's initializer: its memory limit for life, its time limit per task."""
-    _limits.update(timeout=timeout, memory=memory)
+def _start_process(timeout: float, wall_timeout: float, memory: int) -> None:
+    """Each render process's initializer: its memory limit for life, its time limits per task."""
+    _limits.update(timeout=timeout, wall_timeout=wall_timeout, memory=memory)
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    signal.signal(signal.SIGALRM, _alarm)
+    signal.signal(signal.SIGPROF, _alarm)  # ITIMER_PROF: CPU time
+    signal.signal(signal.SIGALRM, _alarm)  # ITIMER_REAL: the clock
 
 
 def _alarm(signum: int, frame: FrameType | None) -> None:
-    raise _Overrun
+    raise _Overrun(signum)
 
 
 def _refusal(message: str) -> InvalidInput:
@@ -79,19 +83,22 @@ def _refusal(message: str) -> InvalidInput:
 
 @contextmanager
 def _limited() -> Iterator[None]:
-    timeout = float(_limits["timeout"])
+    timeout, wall = float(_limits["timeout"]), float(_limits["wall_timeout"])
     used = resource.getrusage(resource.RUSAGE_SELF)
     cpu = math.ceil(used.ru_utime + used.ru_stime + timeout) + CPU_SLACK
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, resource.RLIM_INFINITY))
-    signal.setitimer(signal.ITIMER_REAL, timeout)
+    signal.setitimer(signal.ITIMER_PROF, timeout)
+    signal.setitimer(signal.ITIMER_REAL, wall)
     try:
         yield
-    except _Overrun:
-        raise _refusal(f"drawing this image took more than {timeout:g} s") from None
+    except _Overrun as overrun:
+        spent = f"{timeout:g} s of CPU" if overrun.args == (signal.SIGPROF,) else f"{wall:g} s"
+        raise _refusal(f"drawing this image took more than {spent}") from None
     except MemoryError:
         mb = int(_limits["memory"]) // 2**20
         raise _refusal(f"drawing this image needs more than {mb:,} MB") from None
     finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
@@ -148,10 +155,16 @@ def render_or_refusal(task: RenderTask) -> Rendered | InvalidInput:
 
 class RenderPool:
     def __init__(
-        self, workers: int | None = None, *, timeout: float = TIMEOUT, memory: int = MEMORY
+        self,
+        workers: int | None = None,
+        *,
+        timeout: float = TIMEOUT,
+        wall_timeout: float = WALL_TIMEOUT,
+        memory: int = MEMORY,
     ) -> None:
         self.workers = workers or os.cpu_count() or 2
         self.timeout = timeout
+        self.wall_timeout = wall_timeout
         self.memory = memory
         self._executor: ProcessPoolExecutor | None = None
         self._bulk_slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
@@ -239,7 +252,7 @@ class RenderPool:
                 max_workers=self.workers,
                 mp_context=FORKSERVER,
                 initializer=_start_process,
-                initargs=(self.timeout, self.memory),
+                initargs=(self.timeout, self.wall_timeout, self.memory),
             )
         return self._executor
 

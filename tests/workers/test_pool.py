@@ -143,7 +143,7 @@ async def test_issue10_a_render_past_its_time_limit_is_refused_and_the_pool_serv
             ))  # fmt: skip
         assert time.perf_counter() - started < 3
         [problem] = error.value.problems
-        assert problem.code == "RENDER_LIMIT" and "0.2 s" in problem.message
+        assert problem.code == "RENDER_LIMIT" and "0.2 s of CPU" in problem.message
         assert decode((await pool.render_one(task("next"))).data) == "next"
     finally:
         await pool.shutdown()
@@ -172,6 +172,16 @@ async def test_issue10_a_render_past_its_memory_limit_is_refused_and_the_pool_se
         [problem] = error.value.problems
         assert problem.code == "RENDER_LIMIT", problem
         assert decode((await pool.render_one(task("next"))).data) == "next"
+    finally:
+        await pool.shutdown()
+
+
+async def test_issue10_a_render_past_its_wall_clock_limit_is_refused() -> None:
+    pool = RenderPool(workers=1, wall_timeout=0.05)
+    try:
+        with pytest.raises(InvalidInput) as error:
+            await pool.render_one(task("slow", size=4096))
+        assert "0.05 s" in error.value.problems[0].message
     finally:
         await pool.shutdown()
 
