@@ -24,6 +24,7 @@ from app.graphql.links import schema as links_schema
 from app.graphql.links.schema import link_type
 from app.graphql.relay import Node, from_global_id
 from app.graphql.scans import schema as scans_schema
+from app.graphql.text import ControlCharacters
 from app.graphql.webhooks import schema as webhooks_schema
 from app.graphql.workspaces import schema as workspaces_schema
 
@@ -109,6 +110,7 @@ MAX_TOKENS = 5000
 def build_schema(*, introspection: bool = True) -> strawberry.Schema:
     extensions: list[Any] = [
         ErrorPolicy,
+        ControlCharacters,
         CostLimit,
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),

@@ -14,6 +14,7 @@ from tortoise.queryset import QuerySet
 from app.domain.codes.logos import LogoCheck, LogoSource, check_logo_in_thread
 from app.domain.designs.models import Design
 from app.domain.owned import owned
+from app.domain.text import text_problem
 from app.errors import InvalidInput, Problem
 from app.jobs import Jobs
 from app.rendering.logo import parse_data_uri
@@ -72,7 +73,7 @@ def name_problem(name: Any, max_len: int = MAX_NAME) -> Problem | None:
         return Problem("REQUIRED", "A name is required.", ("name",))
     if len(name) > max_len:
         return Problem("TOO_LONG", f"A name is at most {max_len} characters.", ("name",))
-    return None
+    return text_problem(name, ("name",))
 
 
 def designs_query(workspace_id: int) -> QuerySet[Design]:

@@ -20,6 +20,7 @@ from app.domain.links import slugs
 from app.domain.links.models import Link
 from app.domain.links.rules import validate_rules
 from app.domain.owned import owned
+from app.domain.text import control_character, text_problem
 from app.domain.workspaces import quotas
 from app.errors import InvalidInput, Problem
 from app.events import EventSink
@@ -216,6 +217,8 @@ async def _clean(
         title = given["title"]
         if title is not None and len(title) > MAX_TITLE:
             bad("TOO_LONG", f"A title is at most {MAX_TITLE} characters.", "title")
+        elif problem := text_problem(title, ("title",)):
+            problems.append(problem)
         values["title"] = title
 
     if "tags" in given:
@@ -224,6 +227,8 @@ async def _clean(
             bad("TOO_MANY_TAGS", f"A link has at most {MAX_TAGS} tags.", "tags")
         elif any(not t.strip() or len(t) > MAX_TAG_LENGTH or "|" in t for t in tags):
             bad("INVALID_TAG", f"Tags are 1 to {MAX_TAG_LENGTH} characters, without '|'.", "tags")
+        elif problem := next(filter(None, (text_problem(t, ("tags",)) for t in tags)), None):
+            problems.append(problem)
         values["tags"] = tags
         values["tag_index"] = "|" + "|".join(tags) + "|" if tags else ""
 
@@ -302,6 +307,10 @@ def _metadata_problem(metadata: dict[Any, Any]) -> str | None:
     for key, value in metadata.items():
         if not isinstance(key, str) or not 1 <= len(key) <= MAX_METADATA_KEY:
             return f"Metadata keys are strings of 1 to {MAX_METADATA_KEY} characters."
+        if found := control_character(key):
+            return f"Metadata keys hold no control characters ({found})."
+        if isinstance(value, str) and (found := control_character(value, multi_line=True)):
+            return f"Metadata value of '{key}' holds a control character ({found})."
         if value is not None and not isinstance(value, str | int | float | bool):
             return f"Metadata value of '{key}' must be a string, number, boolean or null."
         if isinstance(value, str) and len(value) > MAX_METADATA_VALUE:
