@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as tortoise_migrate
 
-from app import operators
+from app import logs, operators
 from app.db import tortoise_config
 from app.domain.imports import formats
 from app.domain.workspaces import services
@@ -157,6 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.install()
     if args.command == "schema":
         from app.graphql.schema import schema_sdl
 
