@@ -59,6 +59,8 @@ class Settings:
     result_ttl: int = 7 * 24 * 3600
     # Days raw scans are kept (None: forever); rollups and counters keep the history.
     scan_retention_days: int | None = None
+    # A Bearer token /metrics asks for; empty: /metrics is open (keep it off the internet).
+    metrics_token: str = field(default="", repr=False)
 
     @property
     def embedded_redis(self) -> bool:
@@ -111,6 +113,7 @@ class Settings:
             storage_url=_storage_url(env, "QRFORGE_STORAGE_URL"),
             result_ttl=_int(env, "QRFORGE_RESULT_TTL", cls.result_ttl),
             scan_retention_days=_int(env, "QRFORGE_SCAN_RETENTION_DAYS", 0) or None,
+            metrics_token=env.get("QRFORGE_METRICS_TOKEN", "").strip(),
         )
 
     def with_secret_key(self) -> Settings:

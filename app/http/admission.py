@@ -8,6 +8,7 @@ slug enumeration.
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 
 from redis.exceptions import RedisError
 from starlette.datastructures import MutableHeaders
@@ -16,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.domain.workspaces.services import authenticate
 from app.http.problems import problem
+from app.security.authfail import FailedAuth
 from app.security.client_ip import limit_key
 from app.security.ratelimit import Decision, RateLimiter
 
@@ -101,8 +103,42 @@ class Authenticate:
             key = bearer(_header(scope, b"authorization"))
             state = scope.setdefault("state", {})
             state["key_given"] = key is not None
-            state["principal"] = await authenticate(key) if key else None
+            state["principal"] = None
+            if key:
+                failures = self._failures(scope)
+                ip = (scope.get("client") or ("unknown", 0))[0]
+                if (wait := await self._wait(failures, ip)) is not None:
+                    await _refuse_failed_auth(scope, wait)(scope, receive, send)
+                    return
+                state["principal"] = principal = await authenticate(key)
+                if principal is None:
+                    with suppress(RedisError, OSError):
+                        await failures.failed(ip)
         await self.app(scope, receive, send)
+
+    def _failures(self, scope: Scope) -> FailedAuth:
+        services = scope["app"].state.services
+        return FailedAuth(services.redis, services.settings.redis_namespace)
+
+    async def _wait(self, failures: FailedAuth, ip: str) -> int | None:
+        try:
+            return await failures.wait(ip)
+        except (RedisError, OSError):
+            return None  # without Redis, keys are checked unthrottled
+
+
+def _refuse_failed_auth(scope: Scope, wait: int) -> Response:
+    message = "Too many unknown API keys from this address; retry later."
+    headers = {"Retry-After": str(wait)}
+    if scope["path"].startswith("/graphql"):
+        body = {
+            "data": None,
+            "errors": [{"message": message, "extensions": {"code": "RATE_LIMITED"}}],
+        }
+        return JSONResponse(body, status_code=429, headers=headers)
+    response = problem(429, message, code="RATE_LIMITED")
+    response.headers.update(headers)
+    return response
 
 
 class RateLimit:

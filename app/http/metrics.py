@@ -8,6 +8,7 @@ objects, because the redirect records millions of them.
 
 from __future__ import annotations
 
+import hmac
 import time
 from bisect import bisect_left
 from collections import Counter, defaultdict
@@ -19,6 +20,8 @@ from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricF
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.http.problems import problem
 
 ENDPOINTS = (
     ("/r/", "redirect"), ("/graphql", "graphql"), ("/qr/", "image"), ("/api/qr", "render"),
@@ -93,5 +96,17 @@ class MetricsMiddleware:
 
 
 async def metrics(request: Request) -> Response:
+    token = request.app.state.services.settings.metrics_token
+    if token:
+        given = request.headers.get("authorization", "")
+        scheme, _, value = given.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip(), token):
+            refused = problem(
+                401,
+                "Send the metrics token: Authorization: Bearer <QRFORGE_METRICS_TOKEN>.",
+                code="UNAUTHENTICATED",
+            )
+            refused.headers["WWW-Authenticate"] = "Bearer"
+            return refused
     body = generate_latest(request.app.state.metrics.registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

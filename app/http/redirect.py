@@ -43,6 +43,7 @@ from app.http.problems import problem
 from app.security.ratelimit import RateLimiter
 from app.security.throttle import RedirectGuard
 from app.services import Services
+from app.web.headers import PAGE_HEADERS
 
 log = logging.getLogger("qrforge.redirect")
 
@@ -337,5 +338,7 @@ def password_form(*, wrong: bool) -> HTMLResponse:
     return HTMLResponse(
         _FORM.format(message=message),
         status_code=403 if wrong else 200,
-        headers={"cache-control": "private, no-store"},
+        # The pages' CSP (no script at all here, its inline style allowed, never framed: a
+        # framed password form is a clickjacking target); never stored, as it gates a link.
+        headers={**PAGE_HEADERS, "Cache-Control": "private, no-store"},
     )

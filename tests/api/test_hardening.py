@@ -1,0 +1,96 @@
+"""Issue 10, item 8: the smaller holes, each reproduced first, against the running app."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import httpx
+
+from app.security.authfail import FAILED_AUTH_PER_MINUTE
+
+CREATE_LINK = """mutation($i: CreateLinkInput!) {
+  createLink(input: $i) { link { slug } userErrors { code } } }"""
+
+
+async def test_issue10_password_form_sends_csp_and_refuses_frames(client, gql, key) -> None:
+    body = await gql(
+        key, CREATE_LINK, i={"destination": "https://example.com/", "password": "pw-1234"}
+    )
+    slug = body["data"]["createLink"]["link"]["slug"]
+    for response in (
+        await client.get(f"/r/{slug}", headers={"Accept": "text/html"}),
+        await client.post(f"/r/{slug}", data={"password": "wrong"}),
+    ):
+        assert response.headers["content-type"].startswith("text/html")
+        csp = response.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["cache-control"] == "private, no-store"
+
+
+async def test_issue10_graphiql_sends_csp_and_refuses_frames(client) -> None:
+    response = await client.get("/graphql", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+async def test_issue10_a_50000_deep_json_body_is_a_400_not_a_500(client, key) -> None:
+    deep = "[" * 50_000 + "]" * 50_000
+    body = '{"query": "{ __typename }", "variables": {"x": ' + deep + "}}"
+    response = await client.post(
+        "/graphql",
+        content=body,
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    render = await client.post(
+        "/api/qr", content=deep, headers={"Content-Type": "application/json"}
+    )
+    assert render.status_code == 400
+    assert render.headers["content-type"] == "application/problem+json"
+
+
+async def test_issue10_metrics_can_require_a_token(settings, run_app) -> None:
+    async with run_app(dataclasses.replace(settings, metrics_token="m-secret")) as app:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            refused = await c.get("/metrics")
+            wrong = await c.get("/metrics", headers={"Authorization": "Bearer nope"})
+            allowed = await c.get("/metrics", headers={"Authorization": "Bearer m-secret"})
+    assert refused.status_code == wrong.status_code == 401
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "qrforge" not in refused.text and "m-secret" not in refused.text
+    assert allowed.status_code == 200 and "qrforge_http_requests_total" in allowed.text
+
+
+async def test_metrics_stay_open_without_a_token(client) -> None:
+    assert (await client.get("/metrics")).status_code == 200
+
+
+async def test_issue10_unknown_keys_are_throttled_per_client_ip(client, key) -> None:
+    query = {"query": "{ __typename }"}
+    for i in range(FAILED_AUTH_PER_MINUTE):
+        guess = await client.post(
+            "/graphql", json=query, headers={"Authorization": f"Bearer qrf_guess{i:04d}_x"}
+        )
+        assert guess.status_code == 401, i
+    refused = await client.post(
+        "/graphql", json=query, headers={"Authorization": "Bearer qrf_guess_more"}
+    )
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+    assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    # Past the limit even a right key is not looked at from there, so guessing gains nothing.
+    right = await client.post("/graphql", json=query, headers={"Authorization": f"Bearer {key}"})
+    assert right.status_code == 429
+    image = await client.get(
+        "/api/qr", params={"data": "x"}, headers={"Authorization": "Bearer no"}
+    )
+    assert image.status_code == 429 and image.headers["content-type"] == "application/problem+json"
+    # Another client is not affected.
+    other = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=client._transport.app, client=("10.1.2.3", 5000)),
+        base_url="http://testserver",
+    )
+    async with other:
+        fine = await other.post("/graphql", json=query, headers={"Authorization": f"Bearer {key}"})
+    assert fine.status_code == 200
