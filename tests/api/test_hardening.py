@@ -6,6 +6,8 @@ import dataclasses
 
 import httpx
 
+from app.domain.workspaces.models import ApiKey, Workspace
+from app.domain.workspaces.services import MAX_KEYS_PER_WORKSPACE, create_key, revoke_key
 from app.security.authfail import FAILED_AUTH_PER_MINUTE
 
 CREATE_LINK = """mutation($i: CreateLinkInput!) {
@@ -94,3 +96,49 @@ async def test_issue10_unknown_keys_are_throttled_per_client_ip(client, key) -> 
     async with other:
         fine = await other.post("/graphql", json=query, headers={"Authorization": f"Bearer {key}"})
     assert fine.status_code == 200
+
+
+CREATE_KEY = """mutation($i: CreateApiKeyInput!) {
+  createApiKey(input: $i) { apiKey { id scopes } userErrors { code } } }"""
+REVOKE_KEY = """mutation($id: ID!) {
+  revokeApiKey(id: $id) { deletedId userErrors { field code } } }"""
+VIEWER = "{ viewer { scopes } }"
+
+
+async def test_issue10_keys_manage_revokes_only_keys_within_its_own_scopes(
+    gql, key, make_key
+) -> None:
+    listed = (await gql(key, "{ apiKeys { edges { node { id } } } }"))["data"]["apiKeys"]
+    [admin] = [e["node"]["id"] for e in listed["edges"]]
+    manager = await make_key(scopes=("keys:manage", "links:write"))
+    refused = (await gql(manager, REVOKE_KEY, id=admin))["data"]["revokeApiKey"]
+    assert refused == {
+        "deletedId": None,
+        "userErrors": [{"field": ["id"], "code": "FORBIDDEN_SCOPE"}],
+    }
+    assert (await gql(key, VIEWER))["data"]["viewer"]["scopes"] == ["*"]  # still works
+    made = await gql(manager, CREATE_KEY, i={"name": "ci", "scopes": ["links:read"]})
+    narrow = made["data"]["createApiKey"]["apiKey"]["id"]
+    revoked = (await gql(manager, REVOKE_KEY, id=narrow))["data"]["revokeApiKey"]
+    assert revoked == {"deletedId": narrow, "userErrors": []}
+    beyond = await gql(manager, CREATE_KEY, i={"name": "x", "scopes": ["webhooks:manage"]})
+    assert beyond["data"]["createApiKey"]["userErrors"] == [{"code": "FORBIDDEN_SCOPE"}]
+
+
+async def test_issue10_keys_per_workspace_are_capped(gql, key) -> None:
+    workspace = await Workspace.get(name="acme")
+    while (
+        await ApiKey.filter(workspace_id=workspace.id, revoked_at=None).count()
+        < MAX_KEYS_PER_WORKSPACE
+    ):
+        await create_key(workspace.id, "filler", ["links:read"])
+    over = await gql(key, CREATE_KEY, i={"name": "one more", "scopes": ["links:read"]})
+    assert over["data"]["createApiKey"] == {
+        "apiKey": None,
+        "userErrors": [{"code": "QUOTA_EXCEEDED"}],
+    }
+    filler = await ApiKey.filter(workspace_id=workspace.id, name="filler").first()
+    assert filler is not None
+    await revoke_key(workspace.id, filler.id)
+    room = await gql(key, CREATE_KEY, i={"name": "one more", "scopes": ["links:read"]})
+    assert room["data"]["createApiKey"]["userErrors"] == []

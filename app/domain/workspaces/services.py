@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from tortoise.queryset import QuerySet
 
 from app.domain.workspaces.models import ApiKey, Workspace
-from app.errors import InvalidInput, NotFound, Problem
+from app.errors import InvalidInput, NotFound, Problem, QuotaExceeded
 from app.events import EventSink
 from app.security import keys
 
@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 # lastUsedAt is kept to the minute: one write a minute per key, not one per request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 MAX_KEY_NAME = 100
+# Keys that work at once in a workspace: each has its own rate limit, so unlimited keys
+# would be an unlimited rate. Far more than the services of one workspace need.
+MAX_KEYS_PER_WORKSPACE = 100
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,15 @@ async def create_key(workspace_id: int, name: str, scopes: list[str]) -> tuple[A
         )
     if problems:
         raise InvalidInput(problems)
+    if await keys_query(workspace_id).count() >= MAX_KEYS_PER_WORKSPACE:
+        raise QuotaExceeded(
+            [
+                Problem(
+                    "QUOTA_EXCEEDED",
+                    f"A workspace has at most {MAX_KEYS_PER_WORKSPACE} keys; revoke one first.",
+                )
+            ]
+        )
     secret, prefix = keys.new_key()
     key = await ApiKey.create(
         workspace_id=workspace_id,
@@ -101,8 +113,27 @@ def keys_query(workspace_id: int) -> QuerySet[ApiKey]:
     return ApiKey.filter(workspace_id=workspace_id, revoked_at=None)
 
 
-async def revoke_key(workspace_id: int, key_id: int, events: EventSink | None = None) -> None:
-    """Revoke a key; with `events`, every API process hears it and closes its sockets."""
+async def revoke_key(
+    workspace_id: int,
+    key_id: int,
+    events: EventSink | None = None,
+    *,
+    by: frozenset[str] | None = None,
+) -> None:
+    """Revoke a key; with `events`, every API process hears it and closes its sockets.
+
+    `by`: the scopes of the key asking. It may revoke only a key whose every scope it holds
+    itself (a `keys:manage` key cannot take a `*` key away from the workspace's admin)."""
+    if by is not None:
+        target = await ApiKey.get_or_none(id=key_id, workspace_id=workspace_id, revoked_at=None)
+        if target is None:
+            raise NotFound.of("API key")
+        if beyond := beyond_scopes(by, target.scopes):
+            raise InvalidInput.one(
+                "FORBIDDEN_SCOPE",
+                f"This key cannot revoke a key with scopes it lacks: {', '.join(beyond)}.",
+                ("id",),
+            )
     updated = await ApiKey.filter(id=key_id, workspace_id=workspace_id, revoked_at=None).update(
         revoked_at=datetime.now(UTC)
     )
@@ -110,6 +141,13 @@ async def revoke_key(workspace_id: int, key_id: int, events: EventSink | None = 
         raise NotFound.of("API key")
     if events is not None:
         await events.emit("key.revoked", workspace_id, {"id": key_id})
+
+
+def beyond_scopes(held: frozenset[str], wanted: list[str]) -> list[str]:
+    """The scopes of `wanted` a key with `held` does not have (`*` only `*` holds)."""
+    return [
+        s for s in wanted if not keys.grants(held, s) or (s == keys.ALL and keys.ALL not in held)
+    ]
 
 
 async def revoke_by_prefix(prefix: str) -> ApiKey:

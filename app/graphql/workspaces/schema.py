@@ -180,11 +180,7 @@ class Mutation:
         principal = info.context.principal
         assert principal is not None
         # A key can hand out only what it has itself: no minting a `*` key from a narrow one.
-        beyond = [
-            s
-            for s in input.scopes
-            if not principal.can(s) or (s == keys.ALL and keys.ALL not in principal.scopes)
-        ]
+        beyond = services.beyond_scopes(principal.scopes, input.scopes)
         try:
             if beyond:
                 raise InvalidInput.one(
@@ -204,6 +200,7 @@ class Mutation:
                 info.context.workspace_id,
                 pk_of(id, "ApiKey") or -1,
                 info.context.services.events,
+                by=info.context.principal.scopes if info.context.principal else frozenset(),
             )
         except DomainError as error:
             return DeletePayload(user_errors=user_errors(error))
