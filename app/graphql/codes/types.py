@@ -8,7 +8,7 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from app.domain.codes.images import signed_image_url
+from app.domain.codes.images import image_size, signed_image_url
 from app.domain.codes.models import QrCode as QrCodeModel
 from app.domain.links.models import Link as LinkModel
 from app.errors import InvalidInput
@@ -129,8 +129,9 @@ class QrCode(Node):
             return ""
         settings = info.context.services.settings
         return signed_image_url(
-            settings.public_url, settings.secret, self.pk, format.value, size, time.time()
-        )
+            settings.public_url, settings.secret, self.pk, format.value, image_size(size),
+            time.time(),
+        )  # fmt: skip
 
 
 @strawberry.input
