@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -72,6 +73,16 @@ def build_app(settings: Settings, *, embedded_worker: bool = False) -> Starlette
     from workers.settings import run_embedded
 
     return create_app(settings, jobs=ArqJobs, worker=run_embedded if embedded_worker else None)
+
+
+def owner_only(data_dir: Path) -> None:
+    """The data dir 0700 and what is in it (two levels: the SQLite file, redis/*) 0600, for
+    data dirs made before files were created owner-only."""
+    if not data_dir.is_dir():
+        return
+    for path in (data_dir, *data_dir.iterdir(), *data_dir.glob("*/*")):
+        if not path.is_symlink():
+            path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 def _exit_quietly(signum: int, frame: object) -> None:
@@ -164,10 +175,14 @@ def main(argv: list[str] | None = None) -> None:
         SCHEMA_FILE.write_text(schema_sdl())
         print(f"wrote {SCHEMA_FILE}")
         return
+    # Everything we write is our own user's alone: the SQLite file (webhook secrets), the
+    # Redis AOF (raw IPs and user agents), the secret key; redis-server inherits the umask.
+    os.umask(0o077)
     try:
         settings = Settings.from_env().with_secret_key()
     except SettingsError as error:
         sys.exit(f"qrforge: {error}")
+    owner_only(settings.data_dir)
 
     if args.command == "serve":
         serve(settings, args.host, args.port)
