@@ -22,6 +22,10 @@ IMAGE_CACHE = "{ns}:img:{key}"
 # Logos fetched from https URLs, by the digest of their URL.
 LOGO_CACHE = "{ns}:logo:{digest}"
 
+# Unknown API keys a client sent this minute (by IP, IPv6 by /64): past a few, its keys are
+# not looked at until the key expires (app/security/authfail.py).
+FAILED_AUTH = "{ns}:authfail:{client}"
+
 # The stream the redirect appends scans to: one XADD per group of redirects that arrived
 # together, each entry carrying one or more scans (app/domain/scans/stream.py).
 SCAN_STREAM = "{ns}:scans"

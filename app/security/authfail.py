@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
+from app.keys import FAILED_AUTH, key
 from app.security.client_ip import limit_key
 
 # Bad keys one client may send in a minute: enough for a person pasting the wrong one a few
@@ -27,19 +28,19 @@ class FailedAuth:
         self.per_minute = per_minute
 
     def _key(self, ip: str) -> str:
-        return f"{self.namespace}:authfail:{limit_key(ip)}"
+        return key(FAILED_AUTH, self.namespace, client=limit_key(ip))
 
     async def wait(self, ip: str) -> int | None:
         """Seconds until `ip` may try a key again, or None when it may now."""
-        key = self._key(ip)
-        count = await self.redis.get(key)
+        name = self._key(ip)
+        count = await self.redis.get(name)
         if count is None or int(count) < self.per_minute:
             return None
-        return max(1, int(await self.redis.ttl(key)))
+        return max(1, int(await self.redis.ttl(name)))
 
     async def failed(self, ip: str) -> None:
-        key = self._key(ip)
+        name = self._key(ip)
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, WINDOW, nx=True)
+            pipe.incr(name)
+            pipe.expire(name, WINDOW, nx=True)
             await pipe.execute()
