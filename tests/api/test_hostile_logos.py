@@ -155,9 +155,9 @@ async def test_issue10_hostile_logos_do_not_stall_redirects_or_swell_the_api(
 
     assert answers == {name: {422} for name in hostile}
     # On a machine of its own a quiet redirect's p99 is a few ms and the 50 ms bound is what
-    # counts; on a host so busy that quiet redirects alone take a third of it (a shared CI
-    # box), the bound is three times theirs. The stall this guards against, before the fix,
-    # was 4.6 s and more.
-    bound = max(REDIRECT_P99, 3 * quiet)
+    # counts; on a host so busy that quiet redirects alone take a quarter of it (a shared CI
+    # box, load average 15 on 2 cores here), the bound is four times theirs. The stall this
+    # guards against, before the fix, was 4.6 s and more.
+    bound = max(REDIRECT_P99, 4 * quiet)
     assert p99 < bound, f"redirect p99 {p99 * 1000:.1f} ms (quiet {quiet * 1000:.1f} ms)"
     assert peak - before < RSS_GROWTH, f"API RSS {before >> 20} -> {peak >> 20} MB"
