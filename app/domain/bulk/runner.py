@@ -28,6 +28,7 @@ from app.domain.codes import services as codes
 from app.domain.codes.models import QrCode
 from app.domain.designs.models import Design
 from app.domain.links.models import Link
+from app.domain.links.resolve import CODE_QUERY
 from app.domain.workspaces import quotas
 from app.errors import InvalidInput
 from app.events import EventSink
@@ -249,7 +250,7 @@ async def _write_batch(job: BulkJob, batch: _Rendered, out: _Output, deps: BulkD
             continue
         code = batch.codes[row.code_id or 0]
         link: Link | None = code.link
-        short_url = code.encoded_text.removesuffix(f"?{codes.QR_MARKER}") if link else ""
+        short_url = code.encoded_text.removesuffix(f"?{CODE_QUERY}") if link else ""
         name = f"{row.index + 1:04d}-{link.slug if link else code.id}.{ext}"
         out.manifest.writerow(
             {

@@ -16,6 +16,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from app.domain.bulk.models import BulkItem, BulkJob
+from app.domain.links.resolve import code_url
 from app.domain.owned import owned
 from app.domain.workspaces import quotas
 from app.errors import InvalidInput, Problem
@@ -119,7 +120,7 @@ def widest_code(items: Sequence[Mapping[str, Any]], public_url: str) -> int:
         level, margin = str(style.get("error_correction") or "M"), style.get("margin", 4)
         if (item.get("kind") or "STATIC") == "DYNAMIC":
             slug = (item.get("link") or {}).get("slug") or "x" * GENERATED_SLUG
-            text = f"{public_url}/r/{slug}?qr=1"
+            text = code_url(public_url, slug)
         else:
             try:
                 text = build_payload(item.get("data_type"), item.get("data"))  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ from app.domain.designs.models import Design
 from app.domain.designs.services import clean_style, name_problem, public_problems
 from app.domain.links import services as links
 from app.domain.links import slugs
+from app.domain.links.resolve import code_url
 from app.domain.owned import owned
 from app.domain.workspaces import quotas
 from app.errors import InvalidInput, NotFound, Problem
@@ -35,7 +36,6 @@ from app.rendering.style import Style
 
 KINDS = ("STATIC", "DYNAMIC")
 MAX_NAME = 200
-QR_MARKER = "qr=1"  # tells the redirect a scan came from the printed code, not a click
 
 
 # The image of a task; raises InvalidInput when the renderer refuses it.
@@ -96,10 +96,6 @@ def codes_query(workspace_id: int, filter: CodeFilter | None = None) -> QuerySet
 
 async def get_code(workspace_id: int, code_id: int) -> QrCode:
     return await owned(QrCode, "QR code", id=code_id, workspace_id=workspace_id)
-
-
-def short_url(public_url: str, slug: str) -> str:
-    return f"{public_url}/r/{slug}"
 
 
 def style_of(code: QrCode, design: Design | None) -> Style:
@@ -168,7 +164,7 @@ async def create_code(
     # A generated slug is not known before the link is saved, but its length is: the render
     # check (before anything is saved or announced) encodes one of the same length.
     slug = link.slug or slugs.generate()
-    code.encoded_text = f"{short_url(deps.public_url, slug)}?{QR_MARKER}"
+    code.encoded_text = code_url(deps.public_url, slug)
     await _check_renders(code.encoded_text, effective, deps)
     if dry_run:
         link.slug = slug
@@ -177,7 +173,7 @@ async def create_code(
     # No transaction around the link: its events must go out after it is committed (caches
     # and webhooks act on them), so a failed code insert removes the link instead.
     await links.save_new_link(link, deps.events, check_quota=deps.check_quotas)
-    code.encoded_text = f"{short_url(deps.public_url, link.slug)}?{QR_MARKER}"
+    code.encoded_text = code_url(deps.public_url, link.slug)
     code.link = link
     try:
         await code.save()

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 # The query parameter a DYNAMIC code adds to its short URL: `qr=1` tells a scan of the
 # printed code from a click on the link; it is never forwarded.
 QR_MARKER = "qr"
+CODE_QUERY = f"{QR_MARKER}=1"
 MAX_PASSWORD = 128
 
 NOT_FOUND = "NOT_FOUND"
@@ -183,6 +184,16 @@ def unavailable(link: ResolvedLink) -> Decision:
     if link.fallback_destination:
         return Decision(FALLBACK, 302, link.fallback_destination, link)
     return Decision(GONE, 410, None, link)
+
+
+def short_url(public_url: str, slug: str) -> str:
+    """A link's short URL: the one place it is spelled."""
+    return f"{public_url}/r/{slug}"
+
+
+def code_url(public_url: str, slug: str) -> str:
+    """What a DYNAMIC code encodes: the short URL with the QR marker."""
+    return f"{short_url(public_url, slug)}?{CODE_QUERY}"
 
 
 def split_query(query: str) -> tuple[list[tuple[str, str]], str]:

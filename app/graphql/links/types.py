@@ -9,6 +9,7 @@ from strawberry.scalars import JSON
 
 from app.domain.links import services
 from app.domain.links.models import Link as LinkModel
+from app.domain.links.resolve import short_url as short_url_of
 from app.graphql.context import Info
 from app.graphql.designs.types import Design, load_design
 from app.graphql.permissions import requires
@@ -141,7 +142,7 @@ class Link(Node):
             id=to_global_id("Link", link.id),
             pk=link.id,
             slug=link.slug,
-            short_url=f"{public_url}/r/{link.slug}",
+            short_url=short_url_of(public_url, link.slug),
             destination=link.destination,
             fallback_destination=link.fallback_destination,
             title=link.title,
