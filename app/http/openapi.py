@@ -15,6 +15,8 @@ from starlette.responses import JSONResponse
 
 from app.domain.links.resolve import MAX_PASSWORD
 from app.domain.links.slugs import MAX_LENGTH as MAX_SLUG
+from app.domain.scans.analytics import INTERVALS
+from app.domain.scans.charts import CHART_FORMATS, SUBJECTS
 from app.http.images import MAX_BODY, MAX_ID_DIGITS
 from app.http.redirect import MAX_FORM_BYTES
 from app.rendering.payloads import DATA_TYPES
@@ -243,6 +245,26 @@ BULK = dict(
         _param("query", "sig", SIGNATURE, "Signature (hex HMAC-SHA256).", required=True),
     ],
 )
+CHART = dict(
+    description="Through the signed URL `analyticsChartUrl` returns (no key: the signature is "
+    "the permission); the range and interval are part of what is signed.",
+    parameters=[
+        _param("path", "subject", {"type": "string", "enum": list(SUBJECTS)},
+               "A link's chart, or the whole workspace's.", example="links"),
+        _param("path", "id", {"type": "string", "pattern": "^[0-9]{1,18}$"},
+               "The link's or workspace's numeric id.", example="1"),
+        _param("path", "format", {"type": "string", "enum": list(CHART_FORMATS.values())},
+               "The image format.",
+               example="svg"),
+        _param("query", "from", {"type": "string"}, "Start of the range (ISO 8601).",
+               required=True),
+        _param("query", "to", {"type": "string"}, "End of the range (ISO 8601).", required=True),
+        _param("query", "interval", {"type": "string", "enum": list(INTERVALS)},
+               "The bucket of the series."),
+        _param("query", "exp", _int(0), "Expiry (unix seconds).", required=True),
+        _param("query", "sig", SIGNATURE, "Signature (hex HMAC-SHA256).", required=True),
+    ],
+)  # fmt: skip
 HEX_QUERY = {"type": "string", "pattern": f"^#?{HEX}"}
 UPLOAD = {
     "type": "object",
@@ -357,6 +379,12 @@ PATHS: dict[str, Any] = {
         "head": _op("Is the bulk job's ZIP still there?",
                     {"200": _answer("It is, and a GET will take it.")},
                     "Forbidden", "Gone", "TooManyRequests", **BULK),
+    },
+    "/charts/{subject}/{id}.{format}": {
+        "get": _op("A scans chart as an image, for e-mails and reports",
+                   {"200": {"description": "The chart.", "content": {
+                       "image/svg+xml": {"schema": BINARY}, "image/png": {"schema": BINARY}}}},
+                   "Forbidden", "NotFound", "Invalid", "TooManyRequests", **CHART),
     },
     "/healthz": {
         "get": _op("Can this process reach its database and Redis?", {
