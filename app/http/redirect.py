@@ -189,6 +189,15 @@ class RedirectEndpoint:
             await _answer(decision)(scope, receive, send)
             return
         link = decision.link
+        if link is not None and link.password_hash is None:
+            # Only the password form posts here; a link without a password has none.
+            refusal = problem(
+                405, "This link has no password: POST is not allowed here.",
+                code="METHOD_NOT_ALLOWED",
+            )  # fmt: skip
+            refusal.headers["allow"] = "GET, HEAD"
+            await refusal(scope, receive, send)
+            return
         if token is None and link is not None and link.password_hash is not None:
             await password_form(wrong=True)(scope, receive, send)
             return

@@ -50,3 +50,16 @@ async def test_issue18_event_naive_time_uses_timezone_or_utc(client, key, zone, 
     )
     assert response.status_code == 200, response.text
     assert f"\r\n{line}\r\n" in decoded(response.content)
+
+
+async def test_issue18_post_to_a_link_without_password_is_405(client, gql, key) -> None:
+    create = """mutation($input: CreateLinkInput!) {
+      createLink(input: $input) { link { slug } userErrors { code } } }"""
+    body = await gql(key, create, input={"destination": "https://example.com/", "slug": "open"})
+    assert body["data"]["createLink"]["userErrors"] == []
+    response = await client.post("/r/open", data={"password": "x"})
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD"
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "METHOD_NOT_ALLOWED"
+    assert (await client.get("/r/open")).status_code == 302
