@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import httpx
 
@@ -208,3 +209,22 @@ async def test_embedded_worker_ingests_scans(settings, run_app) -> None:
                 break
             await asyncio.sleep(0.05)
         assert (await Link.get(id=link.id)).bot_scan_count == 3
+
+
+async def test_issue12_one_visitor_stored_by_two_workers_at_once_is_one_unique(
+    app, gql, key
+) -> None:
+    from app.domain.scans.services import store_scans
+    from tests.api.test_scans_export import scan
+
+    link = await make_link(gql, key)
+    stored = await Link.get(slug=link["slug"])
+    # The same visitor (hash) in two batches committed side by side, as two workers would.
+    for round_ in range(5):
+        visitor = uuid.uuid4().hex
+        at = datetime(2026, 3, 2 + round_, 9, tzinfo=UTC)
+        batches = [[scan(stored, at, visitor_hash=visitor)] for _ in range(2)]
+        await asyncio.gather(*(store_scans(batch) for batch in batches))
+    counted = await Link.get(id=stored.id)
+    assert (counted.scan_count, counted.unique_scan_count) == (10, 5)
+    await assert_rollups_match_scans()

@@ -42,6 +42,8 @@ COLUMNS = (
     "is_bot",
     "visitor_hash",
 )
+# The advisory lock space of ingestion (pg_advisory_xact_lock(INGEST_LOCK, link id)).
+INGEST_LOCK = 0x5143  # "QC"
 # Rows per export query: big enough to stream fast, small enough to never matter in memory.
 EXPORT_CHUNK = 2000
 
@@ -99,10 +101,24 @@ async def store_scans(scans: Sequence[EnrichedScan]) -> list[dict[str, Any]]:
     if not batch:
         return []
     async with in_transaction() as db:
+        await _serialize(db, {scan.link_id for scan in batch if not scan.is_bot})
         inserted = await _insert(db, batch, owners)
         if inserted:
             await _count(db, [scan for _, scan in inserted], owners)
     return [scan_event(scan_id, scan, owners[scan.link_id]) for scan_id, scan in inserted]
+
+
+async def _serialize(db: BaseDBAsyncClient, link_ids: set[int]) -> None:
+    """Hold the links' ingestion locks until the commit (PostgreSQL): whether a visitor is new
+    today is read from the scans committed so far, so two workers storing the same visitor at
+    once must not both read "new". The locks are taken in id order, so never in a cycle.
+    SQLite has one writer at a time already."""
+    if link_ids and dialect(db) == "postgres":
+        await db.execute_query(
+            "SELECT pg_advisory_xact_lock($1::int, (id % 2147483647)::int) FROM "
+            "(SELECT unnest($2::bigint[]) AS id ORDER BY 1) AS ids",
+            [INGEST_LOCK, sorted(link_ids)],
+        )
 
 
 async def stored_scan_events(scans: Sequence[EnrichedScan]) -> list[dict[str, Any]]:
