@@ -20,7 +20,7 @@ from tests.api.test_scans_export import scan
 from tests.rollups import recount, stored
 from workers import constants
 from workers.scans import delete_old_scans
-from workers.settings import cron_jobs
+from workers.settings import bulk_cron_jobs as cron_jobs
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
 QUERY = """
