@@ -22,7 +22,7 @@ from typing import Any
 import segno
 
 from app.errors import InvalidInput
-from app.rendering import colors, scannability
+from app.rendering import colors, guard, scannability
 from app.rendering.geometry import Scene, build_scene
 from app.rendering.logo import LogoImage, load_logo, parse_data_uri
 from app.rendering.plain import plain_image, to_jpeg
@@ -41,7 +41,7 @@ CONTENT_TYPES = {
 EXTENSIONS = {"PNG": "png", "SVG": "svg", "JPEG": "jpeg", "PDF": "pdf"}
 INVALID_FORMAT = "INVALID_FORMAT"
 CACHE_KEY_VERSION = "2"  # bump when the renderer's output changes, to retire cached images
-MIN_MODULE_PX = 2  # a raster module narrower than 2 px blurs into its neighbours
+MIN_MODULE_PX = guard.MIN_MODULE_PX
 
 # A render as plain values, to hand to another process:
 # (text, style as Style.to_dict, format, size in px, logo bytes).
@@ -59,6 +59,7 @@ class Rendered:
     error_correction: str
     warnings: tuple[str, ...] = ()  # what was changed from the request, in plain words
     mask: int = 0  # with version and level, what redraws the same symbol without a search
+    scannability: guard.Scannability | None = None  # the guard's verdict on this code
 
 
 def cache_key(text: str, style: Style, fmt: str, size: int | None = None) -> str:
@@ -133,9 +134,23 @@ def render(
             f"{MIN_MODULE_PX} px, use a size of at least {total * MIN_MODULE_PX}",
             ("size",),
         )
+    verdict = guard.assess(text, style, lambda t: _laid_out(t, style), code.version, code.level,
+                           logo_image)  # fmt: skip
+    least = verdict.min_module_px
+    if fmt in ("PNG", "JPEG") and size < total * least:
+        raise InvalidInput.one(
+            NOT_SCANNABLE,
+            f"this code is {total} modules wide and this design needs {least} px a module; "
+            f"at {size} px a module would be {size // total} px, use a size of at least "
+            f"{total * least}",
+            ("size",),
+        )
     data = _write(fmt, code.matrix, style, size, code.scene, logo_image)
     warnings = tuple(scannability.level_warnings(style, code.level))
-    return Rendered(CONTENT_TYPES[fmt], data, size, code.version, code.level, warnings, code.mask)
+    return Rendered(
+        CONTENT_TYPES[fmt], data, size, code.version, code.level, warnings, code.mask,
+        verdict.with_warnings(warnings),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -176,6 +191,11 @@ def layout_code(text: str, style: Style) -> Code:
         if version == 40:
             raise scannability.logo_too_big(scene.hidden_modules, width, asked)
         version += 1
+
+
+def _laid_out(text: str, style: Style) -> tuple[Scene, int, str]:
+    code = layout_code(text, style)
+    return code.scene or build_scene(code.matrix, style), code.version, code.level
 
 
 def _logo(style: Style, logo: bytes | None) -> LogoImage | None:

@@ -6,6 +6,8 @@ every field present, colours upper-case, gradient stops sorted.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 import re
 from collections.abc import Mapping
@@ -173,6 +175,23 @@ LOGO_KEYS = ("data", "url", "size", "hide_background_modules", "margin", "remove
 FRAME_KEYS = ("style", "text", "text_color", "color")
 
 
+def _raw_base64_uri(data: str) -> str | None:
+    """Raw base64 of an image as the data: URI it is stored as, its type read from its
+    bytes; None when it is not base64 of an image we read."""
+    from app.rendering.logo import MAX_LOGO_BYTES, MIME, sniff
+
+    if len(data) > MAX_LOGO_BYTES * 4 // 3 + 8:
+        return None
+    try:
+        raw = base64.b64decode("".join(data.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    kind = sniff(raw)
+    if kind is None:
+        return None
+    return f"data:{MIME[kind]};base64,{base64.b64encode(raw).decode()}"
+
+
 def api_name(name: str) -> str:
     """A field as the API spells it (errorCorrection, not error_correction): messages speak
     to the person who wrote the request."""
@@ -326,10 +345,13 @@ class _Reader:
         data, url = d.get("data"), d.get("url")
         if (data is None) == (url is None):
             self.add(path, "logo needs exactly one of data (a data: URI) or url (https)")
+        if isinstance(data, str) and not data.startswith("data:"):
+            data = _raw_base64_uri(data) or 0  # 0: not an image, refused just below
         if data is not None and (
             not isinstance(data, str) or not data.startswith("data:") or "," not in data
         ):
-            self.add((*path, "data"), "data must be a data: URI, like data:image/png;base64,...")
+            self.add((*path, "data"), "data must be a data: URI (data:image/png;base64,...) "
+                     "or the image's bytes in base64")  # fmt: skip
             data = None
         elif data is not None:
             data = self.logo_data(data, (*path, "data"))

@@ -152,3 +152,48 @@ PNG_1PX = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
     "+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
+
+
+SCANNABILITY = "scannability { conditions passed minModulePx minPrintSizeMm warnings }"
+
+
+async def test_issue14_design_frame_circle_and_scannability_through_the_api(gql, key) -> None:
+    style = {
+        "shape": "CIRCLE",
+        "innerFinderShape": "ROUNDED",
+        "innerFinderColor": "#B91C1C",
+        "backgroundGradient": {"type": "RADIAL", "stops": [{"color": "#FFFFFF"},
+                                                           {"color": "#E0F2FE"}]},
+        "frame": {"style": "BUBBLE", "text": "Scan for the menu", "color": "#1E3A8A"},
+        "logo": {"data": PNG_1PX, "size": 0.25, "margin": 1, "removeBackground": True},
+        "errorCorrection": "L",
+    }  # fmt: skip
+    query = f"""mutation($input: DesignInput!) {{ createDesign(input: $input) {{
+      design {{ id style {{ shape innerFinderShape innerFinderColor errorCorrection
+                            frame {{ style text textColor color }}
+                            logo {{ size margin removeBackground }} }} {SCANNABILITY} }}
+      userErrors {{ field message code }} }} }}"""
+    body = await gql(key, query, input={"name": "Menu card", "style": style})
+    payload = body["data"]["createDesign"]
+    assert payload["userErrors"] == []
+    design = payload["design"]
+    assert design["style"]["shape"] == "CIRCLE" and design["style"]["errorCorrection"] == "L"
+    assert design["style"]["frame"] == {
+        "style": "BUBBLE", "text": "Scan for the menu", "textColor": "#FFFFFF", "color": "#1E3A8A",
+    }  # fmt: skip
+    assert design["style"]["logo"] == {"size": 0.25, "margin": 1.0, "removeBackground": True}
+    verdict = design["scannability"]
+    assert verdict["passed"] is True and len(verdict["conditions"]) == 6
+    assert verdict["minModulePx"] >= 2 and verdict["minPrintSizeMm"] > 10
+    assert any("raised from L to H" in w for w in verdict["warnings"])
+    assert any("includes the frame" in w for w in verdict["warnings"])
+
+
+async def test_issue14_fragile_design_is_refused_naming_the_condition(gql, key) -> None:
+    style = {"finderShape": "DOT", "innerFinderShape": "SQUARE"}
+    errors = (await create(gql, key, style=style))["userErrors"]
+    assert [(e["code"], e["field"]) for e in errors] == [("NOT_SCANNABLE", ["style"])]
+    assert (
+        "seen at a slant" in errors[0]["message"]
+        and "SQUARE or ROUNDED finders" in (errors[0]["message"])
+    )

@@ -49,9 +49,14 @@ def test_low_contrast_is_refused_and_does_not_decode(qr: SimpleNamespace) -> Non
 
 def test_threshold_has_a_margin_over_what_a_perfect_image_needs(qr: SimpleNamespace) -> None:
     # zxing reads a flawless digital image down to ~1.3:1; 3:1 leaves room for print and
-    # camera. Just above the threshold still renders and decodes.
-    ok = Style.from_dict({"foreground": "#929292"})  # 3.1:1
-    check_style(ok)
+    # camera. Just above the threshold the cheap rule passes and the measured check decides.
+    edge = Style.from_dict({"foreground": "#929292"})  # 3.1:1
+    check_style(edge)
+    assert qr.decode(qr.render_unchecked(TEXT, edge)) == [TEXT]
+    with pytest.raises(InvalidInput) as info:
+        render(TEXT, edge, "PNG", size=360)
+    assert "in dim light with sensor noise" in info.value.problems[0].message
+    ok = Style.from_dict({"foreground": "#808080"})  # 3.9:1
     assert qr.decode(qr.to_image(render(TEXT, ok, "PNG", size=360).data, "PNG")) == [TEXT]
     refusal({"foreground": "#999999"})  # 2.85:1
 

@@ -44,6 +44,22 @@ styles = st.fixed_dictionaries(
         "module_shape": st.sampled_from(["SQUARE", "ROUNDED", "DOTS", "CLASSY", "STAR"]),
         "finder_shape": st.sampled_from(["SQUARE", "ROUNDED", "DOT", "HEART"]),
         "finder_color": st.one_of(st.none(), colours),
+        "shape": st.sampled_from(["SQUARE", "CIRCLE", "OVAL"]),
+        "inner_finder_shape": st.sampled_from(["SQUARE", "ROUNDED", "DOT", "STAR"]),
+        "inner_finder_color": st.one_of(st.none(), colours),
+        "background_gradient": st.one_of(st.none(), gradients),
+        "frame": st.one_of(
+            st.none(),
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "style": st.sampled_from(["BOX", "ROUNDED", "BANNER_TOP", "BUBBLE", "X"]),
+                    "text": st.text(max_size=34),
+                    "color": colours,
+                    "text_color": colours,
+                },
+            ),
+        ),
     },
 )
 junk = st.recursive(
@@ -76,7 +92,12 @@ def test_every_accepted_style_renders_a_code_that_scans(raw: dict[str, Any]) -> 
         check_style(style)
     except InvalidInput:
         return
-    image = Image.open(io.BytesIO(render(TEXT, style, "PNG").data)).convert("RGBA")
+    try:
+        rendered = render(TEXT, style, "PNG")
+    except InvalidInput as refused:  # the measured guard, or too small for its modules
+        assert {p.code for p in refused.problems} == {"NOT_SCANNABLE"}
+        return
+    image = Image.open(io.BytesIO(rendered.data)).convert("RGBA")
     paper = Image.new("RGBA", image.size, "white")  # translucent colours, as printed
     paper.alpha_composite(image)
     assert [r.text for r in zxingcpp.read_barcodes(paper.convert("RGB"))] == [TEXT], style

@@ -27,6 +27,7 @@ from app.domain.designs.models import Design
 from app.domain.designs.services import clean_style, public_problems
 from app.errors import InvalidInput, Problem
 from app.keys import IMAGE_CACHE, key
+from app.rendering.guard import Scannability
 from app.rendering.payloads import build_payload
 from app.rendering.render import (
     CONTENT_TYPES,
@@ -221,3 +222,29 @@ async def render_checked(store: ImageStore, request: ImageRequest) -> Rendered:
         return await store.render(request)
     except InvalidInput as error:
         raise public_problems(error) from None
+
+
+# A design has no payload of its own: its verdict is for a typical dynamic code's text.
+SAMPLE_SLUG = "AbC12xy"
+
+
+def sample_text(public_url: str) -> str:
+    return f"{public_url}/r/{SAMPLE_SLUG}?qr=1"
+
+
+async def scannability_of(store: ImageStore, text: str, style: Style) -> Scannability:
+    """The guard's verdict on `text` in `style` (cached in the render process). A stored
+    style the guard refuses (stored before it existed) answers passed: false with why."""
+    try:
+        rendered = await store.render(ImageRequest(text, style, "SVG", style.size))
+    except InvalidInput as error:
+        reasons = tuple(p.message for p in error.problems)
+        return Scannability(conditions=(), passed=False, min_module_px=0,
+                            min_print_size_mm=0.0, warnings=reasons)  # fmt: skip
+    return guarded(rendered)
+
+
+def guarded(rendered: Rendered) -> Scannability:
+    """The verdict every render carries (the renderer refuses what fails)."""
+    assert rendered.scannability is not None, "render() always runs the guard"
+    return rendered.scannability

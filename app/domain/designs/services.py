@@ -6,7 +6,7 @@ the image cache key changes exactly when the look does.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from tortoise.queryset import QuerySet
@@ -22,6 +22,10 @@ from app.rendering.scannability import check_style
 from app.rendering.style import Style
 
 MAX_NAME = 100
+
+# Renders a style (in a process pool) and raises InvalidInput when the renderer refuses it:
+# the measured scannability guard runs there, on a typical code of the deployment.
+RenderCheck = Callable[[Style], Awaitable[None]]
 
 
 def camel(name: str) -> str:
@@ -90,9 +94,10 @@ async def create_design(
     *,
     logos: LogoSource | None = None,
     check_logo: LogoCheck = check_logo_in_thread,
+    check: RenderCheck | None = None,
 ) -> Design:
     """`given`: name and style (a style dict in Style.from_dict's spelling)."""
-    values = await _clean(given, logos, check_logo, creating=True)
+    values = await _clean(given, logos, check_logo, check, creating=True)
     return await Design.create(workspace_id=workspace_id, **values)
 
 
@@ -104,10 +109,11 @@ async def update_design(
     logos: LogoSource | None = None,
     jobs: Jobs | None = None,
     check_logo: LogoCheck = check_logo_in_thread,
+    check: RenderCheck | None = None,
 ) -> Design:
     """Change the fields given; a new style replaces the old one as a whole."""
     design = await get_design(workspace_id, design_id)
-    values = await _clean(given, logos, check_logo, creating=False)
+    values = await _clean(given, logos, check_logo, check, creating=False)
     if not values:
         return design
     restyled = "style" in values and values["style"] != design.style
@@ -125,7 +131,12 @@ async def delete_design(workspace_id: int, design_id: int) -> None:
 
 
 async def _clean(
-    given: Mapping[str, Any], logos: LogoSource | None, check_logo: LogoCheck, *, creating: bool
+    given: Mapping[str, Any],
+    logos: LogoSource | None,
+    check_logo: LogoCheck,
+    check: RenderCheck | None,
+    *,
+    creating: bool,
 ) -> dict[str, Any]:
     problems: list[Problem] = []
     values: dict[str, Any] = {}
@@ -136,9 +147,12 @@ async def _clean(
             values["name"] = given["name"].strip()
     if creating or "style" in given:
         try:
-            values["style"] = (await clean_style(given.get("style"), logos, check_logo)).to_dict()
+            style = await clean_style(given.get("style"), logos, check_logo)
+            if check is not None:
+                await check(style)
+            values["style"] = style.to_dict()
         except InvalidInput as error:
-            problems.extend(error.problems)
+            problems.extend(public_problems(error).problems)
     if problems:
         raise InvalidInput(problems)
     return values

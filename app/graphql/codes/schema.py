@@ -6,7 +6,7 @@ from typing import Any
 import strawberry
 
 from app.domain.codes import services
-from app.domain.codes.images import ImageStore, render_checked, static_image
+from app.domain.codes.images import ImageStore, guarded, render_checked, static_image
 from app.domain.pagination import paginate
 from app.errors import DomainError, NotFound
 from app.graphql.codes.types import (
@@ -20,7 +20,7 @@ from app.graphql.codes.types import (
 )
 from app.graphql.context import Info
 from app.graphql.designs.schema import logos
-from app.graphql.designs.types import ErrorCorrection, style_dict
+from app.graphql.designs.types import ErrorCorrection, Scannability, style_dict
 from app.graphql.links.schema import link_fields
 from app.graphql.permissions import requires
 from app.graphql.relay import Connection, DeletePayload, after_pk, given, pk_of, user_errors
@@ -103,6 +103,7 @@ class Query:
             width=rendered.width,
             version=rendered.version,
             error_correction=ErrorCorrection(rendered.error_correction),
+            scannability=Scannability.of(guarded(rendered)),
         )
 
 

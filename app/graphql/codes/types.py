@@ -8,8 +8,9 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from app.domain.codes.images import image_size, signed_image_url
+from app.domain.codes.images import image_size, scannability_of, signed_image_url
 from app.domain.codes.models import QrCode as QrCodeModel
+from app.domain.designs.models import Design as DesignModel
 from app.domain.links.models import Link as LinkModel
 from app.errors import InvalidInput
 from app.graphql.context import Info
@@ -18,12 +19,14 @@ from app.graphql.designs.types import (
     ErrorCorrection,
     QrStyle,
     QrStyleInput,
+    Scannability,
+    image_store_of,
     load_design,
 )
 from app.graphql.links.types import CreateLinkInput, Link
 from app.graphql.loaders import rows_by_pk
 from app.graphql.relay import Node, UserError, to_global_id
-from app.rendering.style import MAX_SIZE, MIN_SIZE
+from app.rendering.style import MAX_SIZE, MIN_SIZE, Style
 
 
 @strawberry.enum
@@ -73,6 +76,7 @@ class QrCode(Node):
     link_pk: strawberry.Private[int | None]
     design_pk: strawberry.Private[int | None]
     draft_link: strawberry.Private[LinkModel | None]
+    own_style: strawberry.Private[dict[str, Any] | None]
 
     @classmethod
     def from_model(cls, code: QrCodeModel, draft_link: LinkModel | None = None) -> QrCode:
@@ -90,6 +94,7 @@ class QrCode(Node):
             link_pk=code.link_id,
             design_pk=code.design_id,
             draft_link=draft_link,
+            own_style=code.style,
         )
 
     async def _link_model(self, info: Info) -> LinkModel | None:
@@ -113,6 +118,16 @@ class QrCode(Node):
     @strawberry.field
     async def design(self, info: Info) -> Design | None:
         return await load_design(info, self.design_pk)
+
+    @strawberry.field(description="The guard's verdict on this code as it prints.")
+    async def scannability(self, info: Info) -> Scannability:
+        look = self.own_style
+        if look is None and self.design_pk is not None:
+            design = await rows_by_pk(info, DesignModel).load(self.design_pk)
+            look = design.style if design is not None else None
+        store = image_store_of(info)
+        verdict = await scannability_of(store, self.encoded_text, Style.from_stored(look))
+        return Scannability.of(verdict)
 
     @strawberry.field(
         description="A signed URL of the image that works without a key until it expires "
@@ -187,3 +202,4 @@ class RenderedQr:
     width: int
     version: int
     error_correction: ErrorCorrection
+    scannability: Scannability

@@ -4,6 +4,7 @@ from typing import Any
 
 import strawberry
 
+from app.domain.codes.images import ImageRequest, sample_text
 from app.domain.codes.logos import CachedLogos
 from app.domain.designs import services
 from app.domain.pagination import paginate
@@ -14,14 +15,28 @@ from app.graphql.designs.types import (
     DesignInput,
     DesignPayload,
     UpdateDesignInput,
+    image_store_of,
     style_dict,
 )
 from app.graphql.permissions import requires
 from app.graphql.relay import Connection, DeletePayload, after_pk, given, pk_of, user_errors
+from app.rendering.style import Style
 
 
 def logos(info: Info) -> CachedLogos:
     return CachedLogos.of(info.context.services)
+
+
+def render_check(info: Info) -> services.RenderCheck:
+    """Render the style on a typical dynamic code in the API's process pool: the measured
+    scannability guard runs there."""
+    store = image_store_of(info)
+    text = sample_text(info.context.services.settings.public_url)
+
+    async def check(style: Style) -> None:
+        await store.render(ImageRequest(text, style, "SVG", style.size))
+
+    return check
 
 
 def design_fields(input: DesignInput | UpdateDesignInput) -> dict[str, Any]:
@@ -60,6 +75,7 @@ class Mutation:
                 design_fields(input),
                 logos=logos(info),
                 check_logo=info.context.request.app.state.render_pool.check_logo,
+                check=render_check(info),
             )
         except DomainError as error:
             return DesignPayload(user_errors=user_errors(error))
@@ -77,6 +93,7 @@ class Mutation:
                 logos=logos(info),
                 jobs=info.context.services.jobs,
                 check_logo=info.context.request.app.state.render_pool.check_logo,
+                check=render_check(info),
             )
         except DomainError as error:
             return DesignPayload(user_errors=user_errors(error))

@@ -6,11 +6,13 @@ from typing import Any
 
 import strawberry
 
+from app.domain.codes.images import ImageStore, sample_text, scannability_of
 from app.domain.designs.models import Design as DesignModel
 from app.graphql.context import Info
 from app.graphql.loaders import rows_by_pk
 from app.graphql.relay import Node, UserError, to_global_id
-from app.rendering.style import DEFAULT_LOGO_MARGIN
+from app.rendering.guard import Scannability as GuardVerdict
+from app.rendering.style import DEFAULT_LOGO_MARGIN, Style
 
 
 @strawberry.enum
@@ -54,6 +56,33 @@ class FrameStyle(Enum):
     ROUNDED = "ROUNDED"
     BANNER_TOP = "BANNER_TOP"
     BUBBLE = "BUBBLE"
+
+
+@strawberry.type(
+    description="Will it scan when printed? The guard renders the code at its smallest module "
+    "size and decodes it with zxing-cpp under each condition (a tilt, blur, a low-quality "
+    "JPEG, a 10 degree rotation, dim light with noise)."
+)
+class Scannability:
+    conditions: list[str] = strawberry.field(description="Every condition checked, in words.")
+    passed: bool
+    min_module_px: int = strawberry.field(
+        description="Smallest pixels per module at which every condition decoded."
+    )
+    min_print_size_mm: float = strawberry.field(
+        description="Smallest print width for a phone camera, quiet zone and frame included."
+    )
+    warnings: list[str]
+
+    @classmethod
+    def of(cls, verdict: GuardVerdict) -> Scannability:
+        return cls(
+            conditions=list(verdict.conditions),
+            passed=verdict.passed,
+            min_module_px=verdict.min_module_px,
+            min_print_size_mm=verdict.min_print_size_mm,
+            warnings=list(verdict.warnings),
+        )
 
 
 @strawberry.type
@@ -239,6 +268,7 @@ class Design(Node):
     style: QrStyle
     created_at: datetime | None
     updated_at: datetime | None
+    stored_style: strawberry.Private[dict[str, Any]]
 
     @classmethod
     def from_model(cls, design: DesignModel) -> Design:
@@ -248,6 +278,15 @@ class Design(Node):
             style=QrStyle.from_dict(design.style),
             created_at=design.created_at,
             updated_at=design.updated_at,
+            stored_style=design.style,
+        )
+
+    @strawberry.field(description="The guard's verdict for a typical dynamic code's URL.")
+    async def scannability(self, info: Info) -> Scannability:
+        text = sample_text(info.context.services.settings.public_url)
+        store = image_store_of(info)
+        return Scannability.of(
+            await scannability_of(store, text, Style.from_stored(self.stored_style))
         )
 
 
@@ -267,6 +306,12 @@ class UpdateDesignInput:
 class DesignPayload:
     design: Design | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def image_store_of(info: Info) -> ImageStore:
+    """The API's image store: its renders run in the API's process pool."""
+    app = info.context.request.app
+    return ImageStore.of(app.state.services, app.state.render_pool.render_one)
 
 
 async def load_design(info: Info, pk: int | None) -> Design | None:
