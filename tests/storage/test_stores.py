@@ -17,7 +17,6 @@ import boto3
 import httpx
 import pytest
 
-from app.services import Services
 from app.storage import open_store
 from app.storage.database import CHUNK, DatabaseStore
 from app.storage.models import ResultChunk
@@ -111,4 +110,4 @@ def test_the_storage_url_picks_the_store(s3_url: str) -> None:
     from app.settings import Settings
 
     assert isinstance(open_store(Settings()), DatabaseStore)
-    assert isinstance(Services(Settings(storage_url=s3_url), None).results, S3Store)  # type: ignore[arg-type]
+    assert isinstance(open_store(Settings(storage_url=s3_url)), S3Store)
