@@ -48,4 +48,5 @@ client: $(CODEGEN)
 	  ../../$(CODEGEN) --config codegen-$$kind.toml client >/dev/null; done
 
 bench: $(VENV)/.installed-test
+	$(BIN)/pip install --quiet -e ".[bench]"
 	$(BIN)/python bench/render.py

@@ -174,6 +174,7 @@ async def test_issue14_design_frame_circle_and_scannability_through_the_api(gql,
                             logo {{ size margin removeBackground }} }} {SCANNABILITY} }}
       userErrors {{ field message code }} }} }}"""
     body = await gql(key, query, input={"name": "Menu card", "style": style})
+    assert "errors" not in body, body
     payload = body["data"]["createDesign"]
     assert payload["userErrors"] == []
     design = payload["design"]

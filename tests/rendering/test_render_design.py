@@ -197,3 +197,14 @@ def test_logo_as_raw_base64_is_stored_as_a_data_uri(qr: SimpleNamespace) -> None
     with pytest.raises(InvalidInput) as info:
         Style.from_dict({"logo": {"data": "bm90IGFuIGltYWdl"}})  # base64 of "not an image"
     assert info.value.problems[0].field == ("style", "logo", "data")
+
+
+def test_issue14_a_stored_style_is_rebuilt_without_decoding_its_logo() -> None:
+    # Bytes that are no image: from_dict (input) reads the logo and refuses it; from_stored
+    # (a style this code checked when storing it) does not touch the image at all.
+    stored = {**Style().to_dict(), "logo": {"data": "data:image/png;base64,AAAA", "url": None,
+              "size": 0.2, "hide_background_modules": True}}  # fmt: skip
+    with pytest.raises(InvalidInput):
+        Style.from_dict(stored)
+    style = Style.from_stored(stored)
+    assert style.logo is not None and style.logo.data == "data:image/png;base64,AAAA"

@@ -104,7 +104,7 @@ def style_of(code: QrCode, design: Design | None) -> Style:
     for raw in (code.style, design.style if design is not None else None):
         if raw is not None:
             try:
-                return Style.from_dict(raw)
+                return Style.from_stored(raw)  # checked when stored: no logo decode
             except InvalidInput:
                 continue
     return Style()
