@@ -158,7 +158,12 @@ async def _serve(
 
 DANGEROUS_SCHEME = re.compile(r"^\s*(javascript|vbscript|data|file):", re.IGNORECASE)
 HTTP_URL = re.compile(r"^https?://", re.IGNORECASE)
-STYLE_PARAMS = {"fg": "foreground", "bg": "background", "ecc": "error_correction"}
+# The names POST /api/qr and GraphQL use, then the short ones kept as aliases.
+STYLE_PARAMS = {
+    "foreground": ("foreground", "fg"),
+    "background": ("background", "bg"),
+    "error_correction": ("errorCorrection", "ecc"),
+}
 POST_KEYS = ("dataType", "data", "format", "style", "size")
 
 
@@ -185,8 +190,8 @@ def _get_input(request: Request) -> dict[str, Any] | InvalidInput:
             "INVALID_URL", "javascript:, vbscript:, data: and file: content is refused", ("data",)
         )
     style: dict[str, Any] = {}
-    for param, name in STYLE_PARAMS.items():
-        if value := query.get(param):
+    for name, params in STYLE_PARAMS.items():
+        if value := next((v for p in params if (v := query.get(p))), None):
             color = name != "error_correction" and not value.startswith("#")
             style[name] = f"#{value}" if color else value
     size = query.get("size")

@@ -289,10 +289,14 @@ RENDER_QUERY = [
     _param("query", "format", {"type": "string", "enum": list(CONTENT_TYPES)},
            "Image format (any letter case); PNG when absent."),
     SIZE,
-    _param("query", "fg", HEX_QUERY, "Foreground colour, hex with or without `#`."),
-    _param("query", "bg", HEX_QUERY, "Background colour, hex with or without `#`."),
-    _param("query", "ecc", {"type": "string", "enum": list(ERROR_LEVELS)},
+    _param("query", "foreground", HEX_QUERY, "Foreground colour, hex with or without `#`."),
+    _param("query", "background", HEX_QUERY, "Background colour, hex with or without `#`."),
+    _param("query", "errorCorrection", {"type": "string", "enum": list(ERROR_LEVELS)},
            "Error correction level."),
+    _param("query", "fg", HEX_QUERY, "Alias of `foreground`."),
+    _param("query", "bg", HEX_QUERY, "Alias of `background`."),
+    _param("query", "ecc", {"type": "string", "enum": list(ERROR_LEVELS)},
+           "Alias of `errorCorrection`."),
 ]  # fmt: skip
 ANY_KEY = "A key is optional (without one, the client IP's lower limit applies); an unknown " \
           "key is refused."  # fmt: skip

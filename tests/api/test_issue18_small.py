@@ -63,3 +63,19 @@ async def test_issue18_post_to_a_link_without_password_is_405(client, gql, key) 
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "METHOD_NOT_ALLOWED"
     assert (await client.get("/r/open")).status_code == 302
+
+
+async def test_issue18_get_api_qr_takes_long_and_short_style_names(client) -> None:
+    for names in (("foreground", "errorCorrection"), ("fg", "ecc")):
+        params = {"data": "hello", names[0]: "7C3AED", names[1]: "H"}
+        response = await client.get("/api/qr", params=params)
+        assert response.status_code == 200, response.text
+        assert decoded(response.content) == "hello"
+        # Each name is read: a pale ink and an unknown level are refused under either.
+        pale = await client.get("/api/qr", params={"data": "x", names[0]: "EEEEEE"})
+        assert pale.status_code == 422 and pale.json()["code"] == "NOT_SCANNABLE"
+        level = await client.get("/api/qr", params={"data": "x", names[1]: "Z"})
+        assert level.status_code == 422, level.text
+    spec = (await client.get("/openapi.json")).json()
+    names = {p["name"] for p in spec["paths"]["/api/qr"]["get"]["parameters"]}
+    assert {"foreground", "background", "errorCorrection", "fg", "bg", "ecc"} <= names
