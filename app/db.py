@@ -8,6 +8,7 @@ from typing import Any
 MODEL_MODULES = [
     "app.domain.workspaces.models",
     "app.domain.designs.models",
+    "app.domain.domains.models",
     "app.domain.links.models",
     "app.domain.codes.models",
     "app.domain.scans.models",

@@ -25,7 +25,7 @@ from app.events import RESUBSCRIBE_DELAY, Event, Events, family_of
 log = logging.getLogger("qrforge.hub")
 
 # Every family any listener may ask for: one SUBSCRIBE covers them all.
-FAMILIES = ("link", "scan", "bulk", "key")
+FAMILIES = ("link", "scan", "bulk", "key", "domain")
 # Events one listener may have waiting: a few seconds of a busy workspace's scans.
 LISTENER_BUFFER = 1000
 # What listeners that asked for gaps hear after the connection was lost and events may

@@ -20,10 +20,12 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.domain.domains.table import DomainTable
 from app.graphql.schema import build_schema
 from app.http.admission import Authenticate, BodyLimit, RateLimit
 from app.http.bulk import bulk_result, bulk_upload
 from app.http.charts import chart
+from app.http.domains import domain_proof
 from app.http.exports import export_scans
 from app.http.graphql import GraphQLApp
 from app.http.health import healthz
@@ -114,7 +116,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_services(settings, jobs) as services, serve_redirects(app, services):
+        async with (
+            open_services(settings, jobs) as services,
+            serve_redirects(app, services, domains),
+        ):
             app.state.services = services
             # Image misses render in other processes, started on first use; with the
             # embedded worker its bulk jobs share them. Shut down last, below.
@@ -133,13 +138,15 @@ def create_app(
 
     graphql = GraphQLApp(build_schema(introspection=settings.introspection))
     measured = Metrics()
+    domains = DomainTable()
     app = Qrforge(
-        RedirectFastPath(redirect, measured),
+        RedirectFastPath(redirect, measured, domains, settings.base_redirect),
         ClientAddress(settings.trusted_proxies),
         routes=[
             # Served by the fast path (Qrforge.__call__); listed for the routes' sake.
             Route("/r/{slug}", redirect, methods=["GET", "HEAD", "POST"]),
             Route("/healthz", healthz),
+            Route("/.well-known/qrforge/{token}", domain_proof),
             Route("/export/scans.csv", export_scans),
             Route("/bulk", bulk_upload, methods=["POST"]),
             Route("/bulk/{job_id:int}/result", bulk_result),

@@ -61,6 +61,10 @@ class Settings:
     scan_retention_days: int | None = None
     # A Bearer token /metrics asks for; empty: /metrics is open (keep it off the internet).
     metrics_token: str = field(default="", repr=False)
+    # Shlink's "not-found redirects" for the install's own domain: where an unknown slug and
+    # the bare domain send people (custom domains have their own). None: a 404 / the app.
+    not_found_redirect: str | None = None
+    base_redirect: str | None = None
 
     @property
     def embedded_redis(self) -> bool:
@@ -114,6 +118,8 @@ class Settings:
             result_ttl=_int(env, "QRFORGE_RESULT_TTL", cls.result_ttl),
             scan_retention_days=_int(env, "QRFORGE_SCAN_RETENTION_DAYS", 0) or None,
             metrics_token=env.get("QRFORGE_METRICS_TOKEN", "").strip(),
+            not_found_redirect=_url(env, "QRFORGE_NOT_FOUND_REDIRECT", ("http", "https")) or None,
+            base_redirect=_url(env, "QRFORGE_BASE_REDIRECT", ("http", "https")) or None,
         )
 
     def with_secret_key(self) -> Settings:

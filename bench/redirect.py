@@ -2,11 +2,14 @@
 and how fast an edited destination reaches every API process.
 
     python bench/redirect.py [--duration 10] [--rounds 3] [--connections 50] [--threads 1]
+                             [--variants]
 
 What it does, in one run:
 
 1. makes a PostgreSQL database (QRFORGE_BENCH_PG, default the local server) and uses the
    local Redis (QRFORGE_BENCH_REDIS) under a namespace of its own; removes both at the end;
+   the measured link was renamed (its old slug kept) and the install has a verified custom
+   domain, so the redirect pays for both; `--variants` gives the link an A/B split too;
 2. starts the real app (uvicorn, one process, uvloop + httptools) pinned to core 0, and its
    worker in another process; and a bare Starlette app answering the same 302 from a dict
    (`RedirectResponse`), pinned to the same core, in the same run;
@@ -166,13 +169,17 @@ def served_302s(port: int) -> int:
     return int(float(match.group(1))) if match else 0
 
 
-async def setup(env: dict[str, str]) -> tuple[str, str]:
-    """The bench's link and an all-scopes key, created through the domain services."""
+async def setup(env: dict[str, str], variants: bool) -> tuple[str, str]:
+    """The bench's link and an all-scopes key, created through the domain services, with
+    what the redirect must look past in place: a verified custom domain in the install (the
+    fast path then looks at every request's Host), the link renamed to SLUG from an earlier
+    slug, and with `variants` an A/B split (both halves to DESTINATION, as the bare app)."""
     from tortoise import Tortoise
     from tortoise.migrations.api import migrate
 
     from app.db import tortoise_config
-    from app.domain.links.services import create_link
+    from app.domain.domains.services import add_verified
+    from app.domain.links.services import create_link, update_link
     from app.domain.workspaces.services import create_key, ensure_workspace
     from app.events import NoEvents
 
@@ -183,9 +190,12 @@ async def setup(env: dict[str, str]) -> tuple[str, str]:
     try:
         workspace = await ensure_workspace("bench")
         _, key = await create_key(workspace.id, "bench", ["*"])
-        link = await create_link(
-            workspace.id, {"destination": DESTINATION, "slug": SLUG}, NoEvents()
-        )
+        await add_verified(workspace.id, "go.bench.example", "http://127.0.0.1")
+        given: dict[str, object] = {"destination": DESTINATION, "slug": f"{SLUG}-was"}
+        if variants:
+            given["variants"] = [{"destination": DESTINATION, "weight": w} for w in (1, 1)]
+        link = await create_link(workspace.id, given, NoEvents())
+        await update_link(workspace.id, link.id, {"slug": SLUG}, NoEvents())
         return key, str(link.id)
     finally:
         await Tortoise.close_connections()
@@ -223,13 +233,18 @@ async def wait_for_ingestion(env: dict[str, str], expected: int, timeout: float)
     return time.monotonic() - started
 
 
-def propagation(key: str, link_id: str, ports: list[int]) -> list[float]:
+def propagation(key: str, link_id: str, ports: list[int], variants: bool) -> list[float]:
     """Seconds from the update's answer until every process redirects to the new place."""
     import base64
 
     global_id = base64.b64encode(f"Link:{link_id}".encode()).decode()
+    edit = (
+        "variants: [{destination: $d, weight: 1}, {destination: $d, weight: 1}]"
+        if variants
+        else "destination: $d"
+    )
     mutation = (
-        "mutation($id: ID!, $d: String!) { updateLink(id: $id, input: {destination: $d})"
+        f"mutation($id: ID!, $d: String!) {{ updateLink(id: $id, input: {{{edit}}})"
         " { userErrors { code } } }"
     )
     delays = []
@@ -263,6 +278,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--worker-during-load", action="store_true")
+    parser.add_argument(
+        "--variants", action="store_true", help="the measured link splits A/B (same place)"
+    )
     parser.add_argument("--ingest-timeout", type=float, default=600, help="seconds")
     args = parser.parse_args()
     binary = ensure_wrk()
@@ -301,7 +319,7 @@ def main() -> None:
 
     asyncio.run(create_db())
     try:
-        key, link_id = asyncio.run(setup(env))
+        key, link_id = asyncio.run(setup(env, args.variants))
         python = sys.executable
         app_port, bare_port, second_port = free_port(), free_port(), free_port()
         with (
@@ -333,13 +351,14 @@ def main() -> None:
 
             with process(pinned(0, [python, "-c", APP, str(second_port)]), env) as second:
                 wait_until_up(second_port, "/healthz", second)
-                delays = propagation(key, link_id, [app_port, second_port])
+                delays = propagation(key, link_id, [app_port, second_port], args.variants)
 
         print()
         print(
             f"load: {args.rounds} rounds of wrk -t{args.threads} -c{args.connections} "
             f"-d{args.duration}s per server, servers on core 0, wrk on core 1, worker "
-            f"{'running' if args.worker_during_load else 'paused'} during load"
+            f"{'running' if args.worker_during_load else 'paused'} during load; a custom "
+            f"domain in place, the link renamed{', A/B variants' if args.variants else ''}"
         )
         print(f"{'':24}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'non-3xx':>9}")
         for number, runs in enumerate(rounds, 1):

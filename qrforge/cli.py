@@ -52,6 +52,23 @@ async def create_key(settings: Settings, workspace: str, name: str, scopes: list
     return await operators.with_database(settings, create)
 
 
+async def add_domain(settings: Settings, workspace: str, hostname: str) -> str:
+    """`qrforge domains add`: the operator vouches for the domain (they control its DNS)."""
+    from app.domain.domains import services
+    from app.domain.workspaces.models import Workspace
+    from app.errors import NotFound
+
+    ws = await Workspace.get_or_none(name=workspace)
+    if ws is None:
+        raise NotFound.of(f"Workspace '{workspace}'")
+    domain = await services.add_verified(ws.id, hostname, settings.public_url)
+    scheme = settings.public_url.split("://", 1)[0]
+    return (
+        f"Added {domain.hostname} to workspace '{workspace}', verified: its links are "
+        f"{scheme}://{domain.hostname}/<slug> (running API processes see it within 30 s)."
+    )
+
+
 async def first_start_key(settings: Settings) -> str | None:
     """On a brand-new install, the default workspace's admin key (None once any key exists)."""
     from app.domain.workspaces.models import ApiKey
@@ -89,6 +106,16 @@ def _exit_quietly(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
+def public_url_for(settings: Settings, environ: dict[str, str], host: str, port: int) -> Settings:
+    """Without QRFORGE_PUBLIC_URL, codes and links point at the address being served."""
+    if environ.get("QRFORGE_PUBLIC_URL", "").strip():
+        return settings
+    shown = "localhost" if host in ("127.0.0.1", "::1", "0.0.0.0", "::", "") else host
+    if ":" in shown:  # an IPv6 literal
+        shown = f"[{shown}]"
+    return replace(settings, public_url=f"http://{shown}:{port}")
+
+
 def serve(settings: Settings, host: str, port: int) -> None:
     import uvicorn
 
@@ -109,6 +136,11 @@ def serve(settings: Settings, host: str, port: int) -> None:
             print(f"First start: an admin key for workspace '{DEFAULT_WORKSPACE}' (shown once):")
             print(f"  {key}")
         print(f"GraphiQL: http://{host}:{port}/graphql", flush=True)
+        print(
+            f"Short links and QR codes will point at {settings.public_url}/r/<slug> "
+            "(set QRFORGE_PUBLIC_URL to the address phones reach)",
+            flush=True,
+        )
         uvicorn.run(
             build_app(settings, embedded_worker=embedded),
             host=host,
@@ -145,6 +177,14 @@ def main(argv: list[str] | None = None) -> None:
     create.add_argument("--workspace", required=True)
     create.add_argument("--scopes", default="*", help="comma-separated, default *")
     create.add_argument("--name", default="cli")
+    domains_cmd = commands.add_parser("domains", help="manage custom domains").add_subparsers(
+        dest="domains_command", required=True
+    )
+    add_domain = domains_cmd.add_parser(
+        "add", help="add a domain as verified (you control its DNS)"
+    )
+    add_domain.add_argument("hostname")
+    add_domain.add_argument("--workspace", required=True)
     listing = keys_cmd.add_parser("list", help="keys that still work, with when each was used")
     listing.add_argument("--workspace", help="only this workspace's")
     revoke = keys_cmd.add_parser("revoke", help="revoke a key by the prefix `keys list` shows")
@@ -185,6 +225,7 @@ def main(argv: list[str] | None = None) -> None:
     owner_only(settings.data_dir)
 
     if args.command == "serve":
+        settings = public_url_for(settings, dict(os.environ), args.host, args.port)
         serve(settings, args.host, args.port)
     elif args.command == "worker":
         if settings.embedded_redis:
@@ -197,7 +238,7 @@ def main(argv: list[str] | None = None) -> None:
         print("migrations applied")
     elif args.command == "import":
         _import(settings, args)
-    elif args.command in ("keys", "workspaces"):
+    elif args.command in ("keys", "workspaces", "domains"):
         from app.errors import DomainError
 
         try:
@@ -246,6 +287,7 @@ async def _operate(settings: Settings, args: argparse.Namespace) -> str:
         "keys revoke": lambda: operators.revoke_key(args.prefix),
         "workspaces list": lambda: operators.workspace_lines(settings),
         "workspaces create": lambda: operators.create_workspace(args.name),
+        "domains add": lambda: add_domain(settings, args.workspace, args.hostname),
         "workspaces set-limits": lambda: operators.set_limits(
             settings, args.name, {f: getattr(args, f) for f in LIMIT_FIELDS if f in args}
         ),

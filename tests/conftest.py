@@ -46,7 +46,7 @@ BACKENDS = os.environ.get("QRFORGE_TEST_BACKENDS", "postgres,sqlite").split(",")
 TABLES = (
     "webhook_attempt", "webhook_delivery", "webhook", "link_hour", "link_day", "workspace_hour",
     "workspace_day", "scan", "qr_code", "bulk_item", "bulk_job", "result_chunk",
-    "link", "design", "api_key", "workspace",
+    "slug_claim", "link", "domain", "design", "api_key", "workspace",
 )  # fmt: skip
 
 

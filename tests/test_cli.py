@@ -112,10 +112,15 @@ def test_embedded_serve_runs_keeps_data_and_stops_cleanly(env: dict[str, str]) -
             headers={"Authorization": f"Bearer {key}"},
             json={
                 "query": 'mutation { createLink(input: {destination: "https://example.com/", '
-                'slug: "hello"}) { link { slug } } }'
+                'slug: "hello"}) { link { slug shortUrl } } }'
             },
         )
         assert created.json()["data"]["createLink"]["link"]["slug"] == "hello"
+        # issue 13: without QRFORGE_PUBLIC_URL, codes point at the port being served, and the
+        # start says so.
+        shown = f"http://localhost:{port}"
+        assert created.json()["data"]["createLink"]["link"]["shortUrl"] == f"{shown}/r/hello"
+        assert any(f"{shown}/r/<slug>" in line for line in lines)
         assert httpx.get(f"{base}/r/hello").status_code == 302
         assert httpx.get(f"{base}/healthz").json()["status"] == "ok"
         assert _redis_children(lines)
@@ -135,3 +140,15 @@ def test_embedded_serve_runs_keeps_data_and_stops_cleanly(env: dict[str, str]) -
         assert viewer.json()["data"]["viewer"]["workspace"]["name"] == "default"
     finally:
         _stop(process)
+
+
+def test_issue13_domains_add_verifies_a_domain_for_a_workspace(env: dict[str, str]) -> None:
+    assert run(["migrate"], env).returncode == 0
+    assert run(["workspaces", "create", "acme"], env).returncode == 0
+    added = run(["domains", "add", "Go.Acme.test", "--workspace", "acme"], env)
+    assert added.returncode == 0, added.stderr
+    assert "go.acme.test" in added.stdout and "verified" in added.stdout
+    again = run(["domains", "add", "go.acme.test", "--workspace", "acme"], env)
+    assert again.returncode != 0 and "already added" in again.stderr
+    nobody = run(["domains", "add", "go.other.test", "--workspace", "nobody"], env)
+    assert nobody.returncode != 0 and "nobody" in nobody.stderr

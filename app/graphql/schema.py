@@ -19,6 +19,7 @@ from app.graphql.codes import schema as codes_schema
 from app.graphql.context import Info
 from app.graphql.cost import CostLimit
 from app.graphql.designs import schema as designs_schema
+from app.graphql.domains import schema as domains_schema
 from app.graphql.errors import ErrorPolicy
 from app.graphql.links import schema as links_schema
 from app.graphql.links.schema import link_type
@@ -63,6 +64,7 @@ NODE_FINDERS: dict[str, Callable[[Info, int], Awaitable[Node | None]]] = {
     "WebhookDelivery": webhooks_schema.find_delivery,
     "BulkJob": bulk_schema.find_bulk_job,
     "Scan": scans_schema.find_scan,
+    "Domain": domains_schema.find_domain,
 }
 
 
@@ -98,6 +100,7 @@ Mutation = merge_types(
         designs_schema.Mutation,
         codes_schema.Mutation,
         bulk_schema.Mutation,
+        domains_schema.Mutation,
     ),
 )
 Subscription = merge_types("Subscription", (bulk_schema.Subscription, scans_schema.Subscription))

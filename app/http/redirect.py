@@ -1,4 +1,5 @@
-"""GET|HEAD|POST /r/{slug}: send a scanning phone on its way.
+"""GET|HEAD|POST /r/{slug} (and /{slug} on a verified custom domain): send a scanning
+phone on its way.
 
 A raw ASGI endpoint: the decision is `app.domain.links.resolve.Redirector`'s, this module
 only reads the request and writes the answer, with headers prepared once, because this is
@@ -24,13 +25,16 @@ from starlette.responses import HTMLResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
 from app.domain.breaker import RedisBreaker
-from app.domain.links import access
+from app.domain.domains.table import DomainTable, KnownDomain
+from app.domain.links import access, slugs
 from app.domain.links.cache import LinkCache
+from app.domain.links.fallbacks import WorkspaceFallbacks
 from app.domain.links.limits import ScanLimiter
 from app.domain.links.resolve import (
     NOT_FOUND,
     PASSWORD,
     REDIRECT,
+    UNKNOWN,
     Decision,
     Redirector,
     Visit,
@@ -39,6 +43,7 @@ from app.domain.scans.enrich import warm_up
 from app.domain.scans.recorder import ScanRecorder
 from app.domain.scans.spool import Spool
 from app.http.metrics import Metrics
+from app.http.pages import dead_link_page, prefers_html
 from app.http.problems import problem
 from app.security.ratelimit import RateLimiter
 from app.security.throttle import RedirectGuard
@@ -74,7 +79,9 @@ _LOCATION_SAFE = ":/?#[]@!$&'()*+,;=%~"
 
 
 @asynccontextmanager
-async def serve_redirects(app: Starlette, services: Services) -> AsyncIterator[Redirector]:
+async def serve_redirects(
+    app: Starlette, services: Services, domains: DomainTable | None = None
+) -> AsyncIterator[Redirector]:
     """The redirect's own Redis client (short timeouts), caches and background tasks."""
     settings = services.settings
     warm_up()
@@ -93,9 +100,18 @@ async def serve_redirects(app: Starlette, services: Services) -> AsyncIterator[R
     spool = Spool(settings.data_dir / "spool")
     recorder = ScanRecorder(redis, namespace, spool, breaker)
     redirector = Redirector(
-        cache, ScanLimiter(redis, namespace, breaker), recorder, settings.secret
+        cache,
+        ScanLimiter(redis, namespace, breaker),
+        recorder,
+        settings.secret,
+        WorkspaceFallbacks(),
     )
+    domains = domains if domains is not None else DomainTable()
+    await domains.load()
     app.state.redirector = redirector
+    app.state.domains = domains
+    app.state.not_found_redirect = settings.not_found_redirect
+    app.state.base_redirect = settings.base_redirect
     app.state.redirect_guard = RedirectGuard(
         RateLimiter(redis, namespace),
         settings.redirect_misses_per_minute,
@@ -106,6 +122,7 @@ async def serve_redirects(app: Starlette, services: Services) -> AsyncIterator[R
     tasks = [
         asyncio.create_task(cache.follow(services.hub), name="link-cache-invalidation"),
         asyncio.create_task(recorder.run_replayer(), name="scan-spool-replayer"),
+        asyncio.create_task(domains.follow(services.hub), name="custom-domains"),
     ]
     try:
         yield redirector
@@ -127,10 +144,15 @@ class RedirectEndpoint:
         redirector: Redirector = state.redirector
         slug: str = scope["path_params"]["slug"]
         method: str = scope["method"]
-        user_agent = accept_language = referrer = country = cookie = None
+        user_agent = accept_language = referrer = country = cookie = accept = None
+        host_header = ""
         country_header: bytes | None = state.country_header
         for name, value in scope["headers"]:
-            if name == b"user-agent":
+            if name == b"host":
+                host_header = value.decode("latin-1")
+            elif name == b"accept":
+                accept = value.decode("latin-1")
+            elif name == b"user-agent":
                 user_agent = value.decode("latin-1")
             elif name == b"accept-language":
                 accept_language = value.decode("latin-1")
@@ -142,6 +164,16 @@ class RedirectEndpoint:
                 country = value.decode("latin-1")
         client = scope.get("client")
         ip = client[0] if client else None
+        domains: DomainTable = state.domains
+        domain = domains.find(host_header) if domains.by_host and host_header else None
+        host = domain.hostname if domain is not None else ""
+        if not slug:  # the bare domain
+            base = domain.base_redirect if domain is not None else state.base_redirect
+            if base:
+                await _redirect(send, 302, base, no_store=True)
+            else:
+                await _dead(Decision(NOT_FOUND, 404, reason=UNKNOWN), accept)(scope, receive, send)
+            return
         guard: RedirectGuard = state.redirect_guard
         if (wait := guard.refusal(ip, slug)) is not None:
             await _too_many(wait)(scope, receive, send)
@@ -156,12 +188,13 @@ class RedirectEndpoint:
             if (wait := await guard.password_attempt(ip, slug)) is not None:
                 await _too_many(wait)(scope, receive, send)
                 return
-            await self.unlock(scope, receive, send, slug, query)
+            await self.unlock(scope, receive, send, slug, query, host)
             return
         decision = await redirector.visit(
             Visit(
                 slug=slug,
                 method=method,
+                host=host,
                 query=query,
                 ip=ip,
                 user_agent=user_agent,
@@ -175,18 +208,22 @@ class RedirectEndpoint:
             no_store = decision.link is not None and decision.link.password_hash is not None
             await _redirect(send, decision.status, decision.location, no_store=no_store)
             return
-        if decision.outcome == NOT_FOUND:
+        if decision.outcome == NOT_FOUND and decision.link is None:
             await guard.missed(ip)
-        await _answer(decision)(scope, receive, send)
+            elsewhere = _not_found_redirect(state, domain)
+            if elsewhere:
+                await _redirect(send, 302, elsewhere, no_store=True)
+                return
+        await _answer(decision, accept)(scope, receive, send)
 
     async def unlock(
-        self, scope: Scope, receive: Receive, send: Send, slug: str, query: str
+        self, scope: Scope, receive: Receive, send: Send, slug: str, query: str, host: str
     ) -> None:
         form = await _read_form(receive)
         password = (form.get("password") or [""])[0] if form is not None else ""
-        decision, token = await scope["app"].state.redirector.unlock(slug, password)
+        decision, token = await scope["app"].state.redirector.unlock(slug, password, host)
         if decision.outcome == NOT_FOUND:
-            await _answer(decision)(scope, receive, send)
+            await _answer(decision, _header(scope, b"accept"))(scope, receive, send)
             return
         link = decision.link
         if link is not None and link.password_hash is None:
@@ -202,7 +239,8 @@ class RedirectEndpoint:
             await password_form(wrong=True)(scope, receive, send)
             return
         # Back to the GET, which now carries the cookie and redirects (and records the scan).
-        path = f"{scope.get('root_path', '')}/r/{quote(slug)}"
+        prefix = "/" if host else "/r/"  # root-level on a custom domain
+        path = f"{scope.get('root_path', '')}{prefix}{quote(slug)}"
         response = Response(
             status_code=303,
             headers={
@@ -233,19 +271,40 @@ class RedirectFastPath:
     answered with a 500 problem here, since Starlette's error handler is not in the way.
     """
 
-    def __init__(self, endpoint: RedirectEndpoint, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        endpoint: RedirectEndpoint,
+        metrics: Metrics,
+        domains: DomainTable | None = None,
+        base_redirect: str | None = None,
+    ) -> None:
         self.endpoint = endpoint
         self.metrics = metrics
+        self.domains = domains if domains is not None else DomainTable()
+        self.base_redirect = base_redirect
 
-    @staticmethod
-    def slug(scope: Scope) -> str | None:
+    def slug(self, scope: Scope) -> str | None:
+        """The slug a request is for, "" for a bare domain that redirects, else None."""
         if scope["type"] != "http":
             return None
         path: str = scope["path"]
-        if not path.startswith("/r/"):
-            return None
-        slug = path[3:]
-        return slug if slug and "/" not in slug else None
+        if path.startswith("/r/"):
+            slug = path[3:]
+            return slug if slug and "/" not in slug else None
+        if path == "/" and self.base_redirect:
+            return ""
+        # Root-level slugs only on a verified custom domain: one dict lookup, and none at all
+        # on an install without custom domains.
+        if self.domains.by_host and path.count("/") == 1:
+            host = _header(scope, b"host")
+            if host and self.domains.find(host) is not None:
+                slug = path[1:]  # "" for the bare domain
+                # Our own routes (/healthz, /graphql, …) answer on every host.
+                if not slug or (
+                    slugs.PATTERN.fullmatch(slug) and slug.lower() not in slugs.RESERVED
+                ):
+                    return slug
+        return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, slug: str) -> None:
         scope["path_params"] = {"slug": slug}
@@ -289,14 +348,37 @@ def _too_many(wait: float) -> Response:
     return response
 
 
-def _answer(decision: Decision) -> Response:
+def _answer(decision: Decision, accept: str | None) -> Response:
     if decision.outcome == PASSWORD:
         return password_form(wrong=False)
     if decision.outcome == REDIRECT:  # pragma: no cover - redirects are written above
         raise AssertionError("a redirect has a location")
+    return _dead(decision, accept)
+
+
+def _dead(decision: Decision, accept: str | None) -> Response:
+    """A person's browser gets a page in plain words; an API client problem+json."""
+    if prefers_html(accept):
+        return dead_link_page(decision.reason, decision.status)
     if decision.status == 410:
-        return problem(410, "This link is no longer available.", code="LINK_UNAVAILABLE")
+        return problem(
+            410, "This link is no longer available.", code="LINK_UNAVAILABLE",
+            reason=decision.reason,
+        )  # fmt: skip
     return problem(404, "No link has this address.", code="NOT_FOUND")
+
+
+def _not_found_redirect(state: object, domain: KnownDomain | None) -> str | None:
+    if domain is not None:
+        return domain.not_found_redirect
+    return getattr(state, "not_found_redirect", None)
+
+
+def _header(scope: Scope, wanted: bytes) -> str | None:
+    for name, value in scope["headers"]:
+        if name == wanted:
+            return str(value.decode("latin-1"))
+    return None
 
 
 def _cookie(header: str, name: str) -> str | None:

@@ -209,12 +209,12 @@ async def test_validation_errors_name_their_fields(gql, key, make_key) -> None:
         data={"url": "https://example.com"},
         link={"destination": "https://example.com", "slug": "no spaces!"},
     )
-    assert (("link", "destination"), "CONFLICT") in await errors(
+    assert (("link", "destination"), "INVALID_URL") in await errors(
         name="x",
         kind="DYNAMIC",
         dataType="URL",
         data={"url": "https://example.com"},
-        link={"destination": "https://example.org"},
+        link={"destination": "not a url"},
     )
 
     foreign_key = await make_key("globex")

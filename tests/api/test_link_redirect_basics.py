@@ -19,10 +19,12 @@ async def test_redirect_answers_302_to_the_destination(client: httpx.AsyncClient
     assert response.headers["location"] == "https://example.com/a"
 
 
-async def test_unknown_and_deleted_slugs_are_404(client: httpx.AsyncClient, gql, key) -> None:
+async def test_unknown_slugs_are_404_and_deleted_ones_410(
+    client: httpx.AsyncClient, gql, key
+) -> None:
     assert (await client.get("/r/nothing-here")).status_code == 404
     link = await make_link(gql, key)
     await gql(key, "mutation($id: ID!) { deleteLink(id: $id) { deletedId } }", id=link["id"])
     response = await client.get(f"/r/{link['slug']}")
-    assert response.status_code == 404
+    assert response.status_code == 410  # its slug stays reserved for 90 days
     assert response.headers["content-type"] == "application/problem+json"

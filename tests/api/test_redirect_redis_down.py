@@ -170,7 +170,10 @@ async def test_a_redirect_answers_when_redis_was_never_there(
         own_redis.kill()
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            statuses = [(await client.get("/r/limited")).status_code for _ in range(5)]
+            person = {"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)"}
+            statuses = [
+                (await client.get("/r/limited", headers=person)).status_code for _ in range(5)
+            ]
             # Without Redis the limit holds per process, from the database's count.
             assert statuses == [302, 302, 302, 410, 410]
             assert (await client.get("/r/unknown")).status_code == 404

@@ -10,6 +10,7 @@ per code keeps "which style is this?" answerable).
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,7 @@ from app.domain.designs.models import Design
 from app.domain.designs.services import clean_style, name_problem, public_problems
 from app.domain.links import services as links
 from app.domain.links import slugs
-from app.domain.links.resolve import code_url
+from app.domain.links.resolve import CODE_MARKER_LENGTH
 from app.domain.owned import owned
 from app.domain.workspaces import quotas
 from app.errors import InvalidInput, NotFound, Problem
@@ -36,6 +37,10 @@ from app.rendering.style import Style
 
 KINDS = ("STATIC", "DYNAMIC")
 MAX_NAME = 200
+QR_MARKER = "qr=1"  # tells the redirect a scan came from the printed code, not a click
+# A link's further codes (createQrCode with linkId) print `?qr=<marker>` instead, a marker of
+# their own, so the scan says which of the link's codes was scanned.
+MARKER_LENGTH = CODE_MARKER_LENGTH
 
 
 # The image of a task; raises InvalidInput when the renderer refuses it.
@@ -98,6 +103,10 @@ async def get_code(workspace_id: int, code_id: int) -> QrCode:
     return await owned(QrCode, "QR code", id=code_id, workspace_id=workspace_id)
 
 
+def short_url(public_url: str, slug: str, hostname: str | None = None) -> str:
+    return slugs.short_url(public_url, slug, hostname)
+
+
 def style_of(code: QrCode, design: Design | None) -> Style:
     """The style a code is drawn with. Stored styles were checked when stored; a stored
     style the current rules refuse falls back to the defaults rather than failing."""
@@ -117,7 +126,10 @@ async def create_code(
     kind, design_id, style (Style.from_dict spelling), link (create_link fields)).
 
     A dynamic code's link is reachable as `code.link` on the returned object, also on a dry
-    run (unsaved, with the slug it would get)."""
+    run (unsaved, with the slug it would get). With `link_id` the code is a further, tracked
+    code of that existing link."""
+    if fields.get("link_id") is not None:
+        return await _create_for_link(workspace_id, fields, deps, dry_run=dry_run)
     kind = fields.get("kind") or "STATIC"
     problems: list[Problem] = []
     if problem := name_problem(fields.get("name"), MAX_NAME):
@@ -160,11 +172,13 @@ async def create_code(
     try:
         link = await links.prepare_link(workspace_id, link_fields)
     except InvalidInput as error:
-        raise InvalidInput([_link_problem(p) for p in error.problems]) from None
+        own = (fields.get("link") or {}).get("destination") is not None
+        raise InvalidInput([_link_problem(p, own) for p in error.problems]) from None
     # A generated slug is not known before the link is saved, but its length is: the render
     # check (before anything is saved or announced) encodes one of the same length.
     slug = link.slug or slugs.generate()
-    code.encoded_text = code_url(deps.public_url, slug)
+    host = await links.host_of(link) or None
+    code.encoded_text = f"{short_url(deps.public_url, slug, host)}?{QR_MARKER}"
     await _check_renders(code.encoded_text, effective, deps)
     if dry_run:
         link.slug = slug
@@ -173,13 +187,61 @@ async def create_code(
     # No transaction around the link: its events must go out after it is committed (caches
     # and webhooks act on them), so a failed code insert removes the link instead.
     await links.save_new_link(link, deps.events, check_quota=deps.check_quotas)
-    code.encoded_text = code_url(deps.public_url, link.slug)
+    code.encoded_text = f"{short_url(deps.public_url, link.slug, host)}?{QR_MARKER}"
     code.link = link
     try:
         await code.save()
     except BaseException:
         await link.delete()
         raise
+    await _warm(code, deps)
+    return code
+
+
+def new_marker() -> str:
+    return "".join(secrets.choice(slugs.ALPHABET) for _ in range(MARKER_LENGTH))
+
+
+async def _create_for_link(
+    workspace_id: int, fields: Mapping[str, Any], deps: CodeDeps, *, dry_run: bool
+) -> QrCode:
+    """A DYNAMIC code of an existing link (one per print run, say): it encodes the link's short
+    URL with `?qr=<marker>` of its own; its data is the link's destination."""
+    problems: list[Problem] = []
+    if problem := name_problem(fields.get("name"), MAX_NAME):
+        problems.append(problem)
+    if fields.get("link") is not None:
+        problems.append(Problem("CONFLICT", "Give linkId or link, not both.", ("link",)))
+    if fields.get("data_type") not in (None, "URL"):
+        problems.append(
+            Problem("INVALID_KIND", "A code for a link needs dataType URL.", ("dataType",))
+        )
+    try:
+        link = await links.get_link(workspace_id, id=int(fields["link_id"]))
+    except NotFound:
+        problems.append(Problem("NOT_FOUND", "Link not found.", ("linkId",)))
+    design = await _design(workspace_id, fields.get("design_id"), problems)
+    style = await _style(fields, deps, problems)
+    if problems:
+        raise InvalidInput(problems)
+    host = await links.host_of(link) or None
+    code = QrCode(
+        workspace_id=workspace_id,
+        name=fields["name"].strip(),
+        kind="DYNAMIC",
+        data_type="URL",
+        data={"url": link.destination},
+        encoded_text=f"{short_url(deps.public_url, link.slug, host)}?qr={new_marker()}",
+        link_id=link.id,
+        design_id=design.id if design else None,
+        style=style.to_dict() if style else None,
+    )
+    await _check_renders(code.encoded_text, style or style_of(code, design), deps)
+    if dry_run:
+        return code
+    if deps.check_quotas:
+        await quotas.ensure_room_for_codes(workspace_id)
+    await code.save()
     await _warm(code, deps)
     return code
 
@@ -237,10 +299,14 @@ async def update_code(
 
 
 async def delete_code(workspace_id: int, code_id: int, deps: CodeDeps) -> None:
-    """A dynamic code takes its link with it: the link existed only for the code."""
+    """A dynamic code made with its link takes the link with it (the link existed for the
+    code), unless other codes of the link are still printed."""
     code = await get_code(workspace_id, code_id)
     await code.delete()
-    if code.link_id is not None:
+    made_its_link = code.encoded_text.endswith(f"?{QR_MARKER}")
+    if code.link_id is not None and made_its_link:
+        if await QrCode.exists(link_id=code.link_id):
+            return
         try:
             await links.delete_link(workspace_id, code.link_id, deps.events)
         except NotFound:
@@ -287,21 +353,13 @@ def _link_fields(
     fields: Mapping[str, Any], text: str | None, problems: list[Problem]
 ) -> dict[str, Any]:
     given = dict(fields.get("link") or {})
-    destination = given.get("destination")
-    if destination is not None and text is not None and destination != text:
-        problems.append(
-            Problem(
-                "CONFLICT",
-                "A dynamic code's destination is data.url; leave link.destination out.",
-                ("link", "destination"),
-            )
-        )
-    given["destination"] = text
+    if given.get("destination") is None:
+        given["destination"] = text  # the link goes where the code's data says by default
     return given
 
 
-def _link_problem(problem: Problem) -> Problem:
-    if problem.field == ("destination",):
+def _link_problem(problem: Problem, own_destination: bool = False) -> Problem:
+    if problem.field == ("destination",) and not own_destination:
         return Problem(problem.code, problem.message, ("data", "url"))
     return problem.under("link")
 

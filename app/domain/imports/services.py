@@ -17,8 +17,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from app.domain.imports.formats import ImportRow, RowError
+from app.domain.links import claims, slugs
 from app.domain.links import services as links
-from app.domain.links import slugs
 from app.domain.links.models import Link
 from app.domain.workspaces import quotas
 from app.errors import DomainError
@@ -51,6 +51,8 @@ async def import_links(workspace_id: int, rows: Iterable[ImportRow | RowError]) 
         try:
             async with in_transaction():
                 await Link.bulk_create([link for _, link in prepared])
+                # Every slug a link has is claimed (app.domain.links.claims).
+                await claims.claim_new(workspace_id, [link.slug for _, link in prepared])
             report.created += len(prepared)
         except IntegrityError:  # a slug taken meanwhile: this batch goes one row at a time
             for row, link in prepared:
@@ -66,8 +68,7 @@ async def _prepare(
     report: ImportReport,
 ) -> list[tuple[ImportRow, Link]]:
     wanted = [row.slug for row in batch if isinstance(row, ImportRow) and row.slug]
-    taken = await Link.filter(slug__in=wanted).values_list("slug", flat=True)
-    claimed.update(str(slug) for slug in taken)
+    claimed.update(await claims.taken_on_default(wanted))
     prepared = []
     for row in batch:
         if isinstance(row, RowError):

@@ -1,7 +1,10 @@
 """Links for the redirect: this process's TTL cache, then Redis, then the database.
 
-An update or delete reaches every process through the `link.*` events: `follow()` evicts
-the slug (old and new) here and in Redis as soon as the event arrives. The TTLs only bound
+A link is cached under each (host, slug) it is reached by, its earlier slugs included, so
+an old printed slug costs what a current one does; the database answers both with one
+query (the slug's claim joined to its link). An update or delete reaches every process
+through the `link.*` events: `follow()` evicts every slug the event names here and in Redis
+as soon as it arrives. The TTLs only bound
 staleness when an event is missed (the listener reconnecting after a Redis restart, when the
 whole process cache is dropped anyway).
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from cachetools import TTLCache
@@ -18,7 +22,8 @@ from redis.asyncio import Redis
 
 from app.domain.breaker import REDIS_DOWN, RedisBreaker
 from app.domain.links import slugs
-from app.domain.links.models import Link
+from app.domain.links.claims import RELEASE_DAYS
+from app.domain.links.models import Link, SlugClaim
 from app.domain.links.resolve import ResolvedLink
 from app.hub import GAP, EventHub
 from app.keys import LINK_CACHE, key
@@ -45,13 +50,12 @@ DB_DROPPED = (
 )
 
 
-async def load_link(slug: str) -> ResolvedLink | None:
+async def load_link(slug: str, host: str = "") -> ResolvedLink | None:
     """The link from the database (the cache's source of truth)."""
     try:
-        model = await Link.get_or_none(slug=slug)
+        return await _from_database(host, slug)
     except DB_DROPPED:  # the pool has replaced the dead connection by now
-        model = await Link.get_or_none(slug=slug)
-    return None if model is None else ResolvedLink.of(model)
+        return await _from_database(host, slug)
 
 
 class LinkCache:
@@ -61,7 +65,7 @@ class LinkCache:
         namespace: str,
         breaker: RedisBreaker,
         *,
-        load: Callable[[str], Awaitable[ResolvedLink | None]] = load_link,
+        load: Callable[..., Awaitable[ResolvedLink | None]] = load_link,
         ttl: int = LINK_CACHE_TTL,
         local_ttl: float = LOCAL_LINK_CACHE_TTL,
         size: int = LOCAL_LINK_CACHE_SIZE,
@@ -72,8 +76,8 @@ class LinkCache:
         self.breaker = breaker
         self.load = load
         self.ttl = ttl
-        # slug -> (expiry, link): a plain dict, because the hit is the hot path and a
-        # TTLCache lookup costs several times a dict's; full, it forgets the oldest entry.
+        # cache_name(host, slug) -> (expiry, link): a plain dict, because the hit is the hot
+        # path and a TTLCache lookup costs several times a dict's; full, it forgets the oldest.
         self._local: dict[str, tuple[float, ResolvedLink]] = {}
         self.local_ttl = local_ttl
         self.size = size
@@ -82,19 +86,20 @@ class LinkCache:
         # since that may be the row as it was before the change.
         self._generation = 0
 
-    async def get(self, slug: str) -> ResolvedLink | None:
-        hit = self._local.get(slug)
+    async def get(self, slug: str, host: str = "") -> ResolvedLink | None:
+        name = f"{host}/{slug}" if host else slug
+        hit = self._local.get(name)
         if hit is not None and hit[0] > time.monotonic():
             return hit[1]
-        if slug in self._missing:
+        if name in self._missing:
             return None
         generation = self._generation
-        link = await self._load(slug, generation)
+        link = await self._load(name, host, slug, generation)
         if generation == self._generation:
             if link is None:
-                self._missing[slug] = True
+                self._missing[name] = True
             else:
-                self._remember(slug, link)
+                self._remember(name, link)
         return link
 
     def _remember(self, slug: str, link: ResolvedLink) -> None:
@@ -103,10 +108,10 @@ class LinkCache:
             del self._local[next(iter(self._local))]
         self._local[slug] = (time.monotonic() + self.local_ttl, link)
 
-    async def _load(self, slug: str, generation: int) -> ResolvedLink | None:
+    async def _load(self, name: str, host: str, slug: str, generation: int) -> ResolvedLink | None:
         if not slugs.could_exist(slug):
             return None
-        key = self._key(slug)
+        key = self._key(name)
         if self.breaker.closed:
             try:
                 cached = await self.redis.get(key)
@@ -115,7 +120,8 @@ class LinkCache:
                     return ResolvedLink.from_json(cached)
             except REDIS_DOWN:
                 self.breaker.failed()
-        link = await self.load(slug)
+        # The default domain's lookups call the loader with the slug alone.
+        link = await (self.load(slug, host) if host else self.load(slug))
         if link is None:
             return None
         if self.breaker.closed and generation == self._generation:
@@ -125,38 +131,38 @@ class LinkCache:
                 self.breaker.failed()
         return link
 
-    def _key(self, slug: str) -> str:
-        return key(LINK_CACHE, self.namespace, slug=slug)
+    def _key(self, name: str) -> str:
+        return key(LINK_CACHE, self.namespace, slug=name)
 
-    def evict(self, *slugs: str) -> None:
-        """Forget slugs in this process."""
+    def evict(self, *names: str) -> None:
+        """Forget names (cache_name(host, slug)) in this process."""
         self._generation += 1
-        for slug in slugs:
-            self._local.pop(slug, None)
-            self._missing.pop(slug, None)
+        for name in names:
+            self._local.pop(name, None)
+            self._missing.pop(name, None)
 
     def clear(self) -> None:
         self._generation += 1
         self._local.clear()
         self._missing.clear()
 
-    async def forget(self, *slugs: str) -> None:
-        """Forget slugs here and in Redis."""
-        self.evict(*slugs)
+    async def forget(self, *names: str) -> None:
+        """Forget names (cache_name(host, slug)) here and in Redis."""
+        self.evict(*names)
         try:
-            await self.redis.delete(*(self._key(slug) for slug in slugs))
+            await self.redis.delete(*(self._key(name) for name in names))
         except REDIS_DOWN:
             pass  # every process's listener deletes it too; the TTL is the last resort
 
     async def follow(self, hub: EventHub) -> None:
         """Evict links as their events arrive, until cancelled; survives Redis restarts."""
-        async with hub.follow("link", gaps=True) as feed:  # created, updated, deleted
+        # created, updated, deleted; and link.slugs, naming every (host, slug) of a link
+        async with hub.follow("link", gaps=True) as feed:
             async for event in feed:
                 if event is GAP:  # events may have been missed while the hub was away
                     self.clear()
                     continue
-                slugs = {event.data.get("slug"), event.data.get("old_slug")}
-                known = [slug for slug in slugs if isinstance(slug, str)]
+                known = names_in(event.data)
                 try:
                     if event.type == "link.created":
                         self.evict(*known)  # only a "missing" mark can be in the way
@@ -164,3 +170,41 @@ class LinkCache:
                         await self.forget(*known)
                 except Exception:
                     log.exception("link event listener failed")
+
+
+def cache_name(host: str, slug: str) -> str:
+    """What a (host, slug) is cached under; a hostname holds no "/", a slug neither."""
+    return f"{host}/{slug}" if host else slug
+
+
+def names_in(data: dict) -> list[str]:
+    """The cache names a link event concerns: the slug, the old one and every earlier one."""
+
+    def text(value: object) -> str:
+        return value if isinstance(value, str) else ""
+
+    host = text(data.get("host"))
+    slugs_named = (text(data.get("slug")), text(data.get("old_slug")))
+    names = {cache_name(host, slug) for slug in slugs_named if slug}
+    for claim in data.get("slug_history") or ():
+        if isinstance(claim, dict) and text(claim.get("slug")):
+            names.add(cache_name(text(claim.get("host")), text(claim.get("slug"))))
+    return sorted(names)
+
+
+async def _from_database(host: str, slug: str) -> ResolvedLink | None:
+    """One query for a current slug and an earlier one alike: the claim with its link."""
+    claim = await SlugClaim.filter(host=host, slug=slug).select_related("link").first()
+    if claim is None:
+        # A link written straight to the table (an import, a test) has no claim yet; only an
+        # unknown slug pays for this second query, and unknown slugs are remembered.
+        if host:
+            return None
+        link = await Link.filter(slug=slug, domain_id=None).first()
+        return ResolvedLink.of(link) if link is not None else None
+    if claim.link is not None:
+        return ResolvedLink.of(claim.link, host)
+    released = claim.released_at
+    if released is not None and datetime.now(UTC) - released < timedelta(days=RELEASE_DAYS):
+        return ResolvedLink.tombstone(claim.workspace_id, host, slug)
+    return None

@@ -21,6 +21,13 @@ if n > tonumber(ARGV[2]) then
 end
 return 1
 """
+# Whether a scan would be within the limit, counting nothing (bots and HEAD).
+_ROOM = """
+local n = redis.call('GET', KEYS[1])
+if not n then n = ARGV[1] end
+if tonumber(n) < tonumber(ARGV[2]) then return 1 end
+return 0
+"""
 
 
 class ScanLimiter:
@@ -28,6 +35,7 @@ class ScanLimiter:
         self.namespace = namespace
         self.breaker = breaker
         self._take = redis.register_script(_TAKE)
+        self._room = redis.register_script(_ROOM)
         # Scans let through while Redis was down, per link: the limit then holds per process.
         self._offline: Counter[int] = Counter()
 
@@ -50,3 +58,18 @@ class ScanLimiter:
             return False
         self._offline[link.id] += 1
         return True
+
+    async def has_room(self, link: ResolvedLink) -> bool:
+        """True if a scan would be within the limit now; counts nothing."""
+        limit = link.scan_limit
+        if limit is None:
+            return True
+        if self.breaker.closed:
+            counter = key(SCAN_COUNTER, self.namespace, id=link.id)
+            try:
+                room = await self._room(keys=[counter], args=[link.scan_count, limit])
+                self.breaker.succeeded()
+                return bool(room)
+            except REDIS_DOWN:
+                self.breaker.failed()
+        return link.scan_count + self._offline[link.id] < limit

@@ -14,15 +14,18 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
 
 from app.domain.designs.models import Design
-from app.domain.links import slugs
+from app.domain.domains.models import Domain
+from app.domain.links import claims, slugs
 from app.domain.links.models import Link
 from app.domain.links.rules import validate_rules
+from app.domain.links.variants import validate_variants
 from app.domain.owned import owned
 from app.domain.text import control_character, text_problem
 from app.domain.workspaces import quotas
-from app.errors import InvalidInput, Problem
+from app.errors import InvalidInput, NotFound, Problem
 from app.events import EventSink
 from app.security.passwords import hash_password
 from app.security.urls import url_problem
@@ -98,14 +101,48 @@ async def get_link(workspace_id: int, *, id: int | None = None, slug: str | None
     lookup: dict[str, Any] = {"workspace_id": workspace_id}
     if id is not None:
         lookup["id"] = id
-    if slug is not None:
-        lookup["slug"] = slug
-    return await owned(Link, "Link", **lookup)
+        if slug is not None:
+            lookup["slug"] = slug
+        return await owned(Link, "Link", **lookup)
+    # The same slug may be the workspace's on several of its domains: the default one first.
+    found = await Link.filter(**lookup, slug=slug, domain_id=None).first()
+    if found is None:
+        found = await Link.filter(**lookup, slug=slug).order_by("id").first()
+    if found is None:
+        raise NotFound.of("Link")
+    return found
+
+
+async def host_of(link: Link) -> str:
+    """The host a link's slugs are claimed on: its domain's, or the install's own ("")."""
+    if link.domain_id is None:
+        return claims.DEFAULT_HOST
+    hostname = await Domain.filter(id=link.domain_id).values_list("hostname", flat=True)
+    return str(hostname[0]) if hostname else claims.DEFAULT_HOST
 
 
 def link_event(link: Link) -> dict[str, Any]:
     """What events say about a link: enough to act on without reading the database."""
     return {"id": link.id, "slug": link.slug, "destination": link.destination}
+
+
+async def announce_slugs(
+    events: EventSink, link: Link, host: str, history: list[tuple[str, str]] | None = None
+) -> None:
+    """Tell the redirect caches every (host, slug) that leads to the link, so they forget
+    them all (a link.* event names only the current and the previous slug, on any host).
+    Not a webhook event: receivers keep the payloads they know."""
+    claimed = history if history is not None else [(host, link.slug)]
+    await events.emit(
+        "link.slugs",
+        link.workspace_id,
+        {
+            "id": link.id,
+            "host": host,
+            "slug": link.slug,
+            "slug_history": [{"host": h, "slug": s} for h, s in claimed],
+        },
+    )
 
 
 async def create_link(
@@ -139,8 +176,11 @@ async def save_new_link(link: Link, events: EventSink, *, check_quota: bool = Tr
     """Save a prepared link, with a generated slug unless it has one, and announce it."""
     if check_quota:
         await quotas.ensure_room_for_links(link.workspace_id)
-    await _save_new(link, custom_slug=link.slug is not None)
+    host = await host_of(link)
+    await _save_new(link, host, custom_slug=link.slug is not None)
     await events.emit("link.created", link.workspace_id, link_event(link))
+    if host:  # link.created names the slug; only one on a custom domain needs its host
+        await announce_slugs(events, link, host)
     return link
 
 
@@ -154,28 +194,45 @@ async def update_link(
     if not values:
         return link
     link.update_from_dict(values)
+    host = await host_of(link)
     try:
-        await link.save(update_fields=[*values, "updated_at"])
+        async with in_transaction():
+            if "slug" in values or "domain_id" in values:
+                # The new slug joins the link's claims; the old ones stay and keep redirecting.
+                await claims.claim(host, link.slug, link.id, workspace_id)
+            await link.save(update_fields=[*values, "updated_at"])
     except IntegrityError:
         raise _slug_taken() from None
     await events.emit("link.updated", workspace_id, {**link_event(link), "old_slug": old_slug})
+    await announce_slugs(events, link, host, await claims.claims_of(link.id))
     return link
 
 
 async def delete_link(workspace_id: int, link_id: int, events: EventSink) -> None:
+    """Deleting frees no slug at once: for claims.RELEASE_DAYS they answer 410."""
     link = await get_link(workspace_id, id=link_id)
-    await link.delete()
+    host = await host_of(link)
+    history = await claims.claims_of(link.id)
+    async with in_transaction():
+        await claims.release(link.id)
+        await link.delete()
     await events.emit("link.deleted", workspace_id, link_event(link))
+    await announce_slugs(events, link, host, history)
 
 
-async def _save_new(link: Link, *, custom_slug: bool) -> None:
+async def _save_new(link: Link, host: str, *, custom_slug: bool) -> None:
     for _ in range(1 if custom_slug else SLUG_ATTEMPTS):
         if not custom_slug:
             link.slug = slugs.generate()
         try:
-            await link.save()
+            async with in_transaction():
+                await link.save()
+                await claims.claim(host, link.slug, link.id, link.workspace_id)
             return
         except IntegrityError:
+            # Rolled back: the link is new again, and the next attempt inserts it afresh.
+            link.id = None  # type: ignore[assignment]
+            link._saved_in_db = False
             if custom_slug:
                 raise _slug_taken() from None
     raise RuntimeError("could not find a free slug")  # 56^7 slugs: practically unreachable
@@ -205,13 +262,29 @@ async def _clean(
             else:
                 values[name] = value
 
+    domain_id = current.domain_id if current is not None else None
+    if "domain_id" in given:
+        wanted = given["domain_id"]
+        if wanted is not None and not await Domain.exists(
+            id=wanted, workspace_id=workspace_id, verified=True
+        ):
+            bad("NOT_FOUND", "No verified domain of this workspace has this id.", "domainId")
+        elif current is None or wanted != current.domain_id:
+            values["domain_id"] = domain_id = wanted
+    host = claims.DEFAULT_HOST
+    if domain_id is not None:
+        hostname = await Domain.filter(id=domain_id).values_list("hostname", flat=True)
+        host = str(hostname[0]) if hostname else host
     if (slug := given.get("slug")) is not None:
         if message := slugs.slug_problem(slug):
             bad("INVALID_SLUG", message, "slug")
-        elif current is None or slug != current.slug:
-            if await Link.exists(slug=slug):
+        elif current is None or slug != current.slug or "domain_id" in values:
+            if not await claims.is_free(host, slug, current.id if current else None):
                 bad("SLUG_TAKEN", "This slug is already in use.", "slug")
             values["slug"] = slug
+    elif current is not None and "domain_id" in values:
+        if not await claims.is_free(host, current.slug, current.id):
+            bad("SLUG_TAKEN", "This slug is already in use on that domain.", "domainId")
 
     if "title" in given:
         title = given["title"]
@@ -276,6 +349,12 @@ async def _clean(
     if "rules" in given:
         try:
             values["rules"] = validate_rules(given["rules"])
+        except InvalidInput as error:
+            problems.extend(error.problems)
+
+    if "variants" in given:
+        try:
+            values["variants"] = validate_variants(given["variants"])
         except InvalidInput as error:
             problems.extend(error.problems)
 

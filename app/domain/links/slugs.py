@@ -38,3 +38,12 @@ def slug_problem(slug: str) -> str | None:
     if slug.lower() in RESERVED:
         return f"'{slug}' is reserved."
     return None
+
+
+def short_url(public_url: str, slug: str, hostname: str | None = None) -> str:
+    """A link's short URL: `/r/{slug}` on the install's own domain, root-level on a custom
+    domain (over the same scheme as QRFORGE_PUBLIC_URL)."""
+    if hostname:
+        scheme = public_url.split("://", 1)[0]
+        return f"{scheme}://{hostname}/{slug}"
+    return f"{public_url}/r/{slug}"

@@ -42,6 +42,7 @@ def capture(
     now: float | None = None,
     outcome: str | None = None,
     variant: int | str | None = None,
+    code: str | None = None,
 ) -> dict[str, str]:
     """The stream entry of one scan, minted on the request path (no parsing happens here).
 
@@ -62,6 +63,7 @@ def capture(
         ("c", country),
         ("o", outcome),
         ("v", None if variant is None else str(variant)),
+        ("q", code),  # which of the link's codes: its `?qr=` marker (none for qr=1)
     ):
         if value:
             entry[name] = value[:MAX_FIELD]

@@ -16,6 +16,8 @@ class Workspace(Model):
     codes_per_day = fields.IntField(null=True)
     bulk_items_per_day = fields.IntField(null=True)
     requests_per_minute = fields.IntField(null=True)
+    # Where a person who scans one of its dead links goes, unless the link has a fallback.
+    dead_link_fallback = fields.CharField(max_length=2048, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -13,6 +13,7 @@ from app.domain.workspaces.models import ApiKey, Workspace
 from app.errors import InvalidInput, NotFound, Problem, QuotaExceeded
 from app.events import EventSink
 from app.security import keys
+from app.security.urls import url_problem
 
 log = logging.getLogger(__name__)
 
@@ -180,4 +181,16 @@ async def set_limits(name: str, limits: dict[str, int | None]) -> Workspace:
     for field, value in limits.items():
         setattr(workspace, field, value)
     await workspace.save(update_fields=list(limits))
+    return workspace
+
+
+async def update_settings(workspace_id: int, given: dict[str, object]) -> Workspace:
+    """Change the workspace settings given: `dead_link_fallback` (a URL, or None to clear)."""
+    workspace = await Workspace.get(id=workspace_id)
+    if "dead_link_fallback" in given:
+        url = given["dead_link_fallback"]
+        if url is not None and (message := url_problem(url)):
+            raise InvalidInput.one("INVALID_URL", message, ("deadLinkFallback",))
+        workspace.dead_link_fallback = url if isinstance(url, str) else None
+        await workspace.save(update_fields=["dead_link_fallback"])
     return workspace

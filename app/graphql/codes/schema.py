@@ -49,6 +49,8 @@ def code_fields(input: CreateQrCodeInput | UpdateQrCodeInput) -> dict[str, Any]:
         fields["design_id"] = pk_of(fields["design_id"], "Design") or -1
     if fields.get("link") is not None:
         fields["link"] = link_fields(fields["link"])
+    if fields.get("link_id") is not None:
+        fields["link_id"] = pk_of(fields["link_id"], "Link") or -1
     return fields
 
 

@@ -6,12 +6,15 @@ from enum import Enum
 from typing import Any, cast
 
 import strawberry
+from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
+from tortoise.functions import Sum
 
 from app.domain.codes.images import image_size, scannability_of, signed_image_url
 from app.domain.codes.models import QrCode as QrCodeModel
 from app.domain.designs.models import Design as DesignModel
 from app.domain.links.models import Link as LinkModel
+from app.domain.scans.models import LinkHour
 from app.errors import InvalidInput
 from app.graphql.context import Info
 from app.graphql.designs.types import (
@@ -130,6 +133,15 @@ class QrCode(Node):
         return Scannability.of(verdict)
 
     @strawberry.field(
+        description="People's scans of the printed code: its link's QR-source scans (the "
+        "scans of all the link's codes, which the scan events tell apart by ?qr= marker)."
+    )
+    async def scan_count(self, info: Info) -> int:
+        if self.link_pk is None:
+            return 0
+        return await qr_scan_counts(info).load(self.link_pk)
+
+    @strawberry.field(
         description="A signed URL of the image that works without a key until it expires "
         "(about a day). Empty for a dry run's code, which has no image yet."
     )
@@ -149,6 +161,44 @@ class QrCode(Node):
         )  # fmt: skip
 
 
+def qr_scan_counts(info: Info) -> DataLoader[int, int]:
+    """Human QR-source scans per link, from the hourly rollups: one query per request."""
+    loaders = info.context.loaders
+    if "qr_scans" not in loaders:
+
+        async def load(pks: list[int]) -> list[int]:
+            rows = (
+                await LinkHour.filter(link_id__in=pks, source="QR")
+                .annotate(total=Sum("scans"))
+                .group_by("link_id")
+                .values_list("link_id", "total")
+            )
+            totals = {int(link_id): int(total or 0) for link_id, total in rows}
+            return [totals.get(pk, 0) for pk in pks]
+
+        loaders["qr_scans"] = DataLoader(load_fn=load)
+    return cast(DataLoader[int, int], loaders["qr_scans"])
+
+
+def codes_of_links(info: Info) -> DataLoader[int, list[QrCode]]:
+    """Each link's codes, oldest first: one query per request."""
+    loaders = info.context.loaders
+    if "codes_of_links" not in loaders:
+        workspace_id = info.context.workspace_id
+
+        async def load(pks: list[int]) -> list[list[QrCode]]:
+            rows = await QrCodeModel.filter(workspace_id=workspace_id, link_id__in=pks).order_by(
+                "id"
+            )
+            found: dict[int, list[QrCode]] = {pk: [] for pk in pks}
+            for row in rows:
+                found[row.link_id or 0].append(QrCode.from_model(row))
+            return [found[pk] for pk in pks]
+
+        loaders["codes_of_links"] = DataLoader(load_fn=load)
+    return cast(DataLoader[int, list[QrCode]], loaders["codes_of_links"])
+
+
 @strawberry.input
 class QrCodeFilter:
     kind: QrCodeKind | None = None
@@ -165,6 +215,11 @@ class CreateQrCodeInput:
     kind: QrCodeKind = QrCodeKind.STATIC
     design_id: strawberry.ID | None = strawberry.UNSET
     style: QrStyleInput | None = strawberry.UNSET
+    link_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="A further tracked code of this existing link (kind DYNAMIC, dataType "
+        "URL): it prints the link's short URL with ?qr=<a marker of its own>.",
+    )
     link: CreateLinkInput | None = strawberry.field(
         default=strawberry.UNSET,
         description="Options of a DYNAMIC code's link; its destination is data.url.",

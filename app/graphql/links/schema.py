@@ -28,6 +28,12 @@ def link_fields(input: CreateLinkInput | UpdateLinkInput) -> dict[str, Any]:
     if fields.get("design_id") is not None:
         # A malformed or foreign id is simply a design that does not exist.
         fields["design_id"] = pk_of(fields["design_id"], "Design") or -1
+    if fields.get("domain_id") is not None:
+        fields["domain_id"] = pk_of(fields["domain_id"], "Domain") or -1
+    if "variants" in fields:
+        fields["variants"] = [
+            {"destination": v.destination, "weight": v.weight} for v in fields["variants"] or []
+        ]
     return fields
 
 

@@ -2,20 +2,25 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
+from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 
-from app.domain.links import services
+from app.domain.domains.models import Domain as DomainModel
+from app.domain.links import claims, services, slugs
 from app.domain.links.models import Link as LinkModel
-from app.domain.links.resolve import short_url as short_url_of
 from app.graphql.context import Info
 from app.graphql.designs.types import Design, load_design
+from app.graphql.loaders import rows_by_pk
 from app.graphql.permissions import requires
 from app.graphql.relay import Node, UserError, to_global_id
 from app.graphql.scans import schema as scans
 from app.graphql.scans.types import ChartFormat, Interval, LinkAnalytics, ScanConnection
+
+if TYPE_CHECKING:
+    from app.graphql.codes.types import QrCode
 
 
 @strawberry.enum
@@ -63,11 +68,22 @@ class RedirectRuleInput:
     conditions: list[RuleConditionInput]
 
 
+@strawberry.type(description="One of a link's weighted A/B destinations.")
+class Variant:
+    destination: str
+    weight: int
+
+
+@strawberry.input
+class VariantInput:
+    destination: str
+    weight: int = strawberry.field(description="1 to 10000; traffic splits by weight.")
+
+
 @strawberry.type
 class Link(Node):
     id: strawberry.ID
     slug: str
-    short_url: str
     destination: str
     fallback_destination: str | None
     title: str | None
@@ -96,12 +112,47 @@ class Link(Node):
     )
     created_at: datetime | None
     updated_at: datetime | None
+    variants: list[Variant]
     pk: strawberry.Private[int | None]
     design_pk: strawberry.Private[int | None]
+    domain_pk: strawberry.Private[int | None]
+    public_url: strawberry.Private[str]
 
     @strawberry.field
     async def design(self, info: Info) -> Design | None:
         return await load_design(info, self.design_pk)
+
+    @strawberry.field(description="/r/{slug} on the install's domain, /{slug} on a custom one.")
+    async def short_url(self, info: Info) -> str:
+        return slugs.short_url(self.public_url, self.slug, await self._hostname(info))
+
+    async def _hostname(self, info: Info) -> str | None:
+        if self.domain_pk is None:
+            return None
+        domain = await rows_by_pk(info, DomainModel).load(self.domain_pk)
+        return domain.hostname if domain is not None else None
+
+    @strawberry.field(
+        description="The link's QR codes, oldest first: the one made with it (?qr=1) and any "
+        "further ones (createQrCode with linkId)."
+    )
+    async def qr_codes(
+        self, info: Info
+    ) -> list[Annotated[QrCode, strawberry.lazy("app.graphql.codes.types")]]:
+        from app.graphql.codes.types import codes_of_links
+
+        if self.pk is None:
+            return []
+        return await codes_of_links(info).load(self.pk)
+
+    @strawberry.field(
+        description="Every slug the link has had, oldest first, its current one included: "
+        "each still redirects here and no other link can take it."
+    )
+    async def slug_history(self, info: Info) -> list[str]:
+        if self.pk is None:
+            return [self.slug]
+        return await slug_histories(info).load(self.pk) or [self.slug]
 
     @strawberry.field(extensions=requires("analytics:read"))
     def analytics(
@@ -142,7 +193,12 @@ class Link(Node):
             id=to_global_id("Link", link.id),
             pk=link.id,
             slug=link.slug,
-            short_url=short_url_of(public_url, link.slug),
+            public_url=public_url,
+            domain_pk=link.domain_id,
+            variants=[
+                Variant(destination=v["destination"], weight=v["weight"])
+                for v in (link.variants or [])
+            ],
             destination=link.destination,
             fallback_destination=link.fallback_destination,
             title=link.title,
@@ -200,11 +256,23 @@ class LinkOptions:
     forward_query: bool | None = strawberry.UNSET
     password: str | None = strawberry.UNSET
     design_id: strawberry.ID | None = strawberry.UNSET
+    domain_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="A verified custom domain of the workspace; null: the install's own.",
+    )
+    variants: list[VariantInput] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="2 to 10 weighted destinations (A/B); a matching rule still wins. "
+        "[] or null removes them.",
+    )
 
 
 @strawberry.input
 class CreateLinkInput(LinkOptions):
-    destination: str
+    destination: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Required by createLink; a code's link defaults to the code's data.url.",
+    )
 
 
 @strawberry.input(description="Only the fields given change; null clears an optional field.")
@@ -216,3 +284,15 @@ class UpdateLinkInput(LinkOptions):
 class LinkPayload:
     link: Link | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def slug_histories(info: Info) -> DataLoader[int, list[str]]:
+    loaders = info.context.loaders
+    if "slug_history" not in loaders:
+
+        async def load(pks: list[int]) -> list[list[str]]:
+            found = await claims.histories(pks)
+            return [found.get(pk, []) for pk in pks]
+
+        loaders["slug_history"] = DataLoader(load_fn=load)
+    return cast(DataLoader[int, list[str]], loaders["slug_history"])

@@ -11,6 +11,8 @@ from app.domain.workspaces.models import ApiKey as ApiKeyModel
 from app.domain.workspaces.models import Workspace as WorkspaceModel
 from app.errors import DomainError, InvalidInput
 from app.graphql.context import Info
+from app.graphql.domains.schema import workspace_domains
+from app.graphql.domains.types import Domain
 from app.graphql.permissions import requires
 from app.graphql.relay import (
     Connection,
@@ -18,6 +20,7 @@ from app.graphql.relay import (
     Node,
     UserError,
     after_pk,
+    given,
     pk_of,
     to_global_id,
     user_errors,
@@ -56,6 +59,10 @@ class Workspace(Node):
     id: strawberry.ID
     name: str
     model: strawberry.Private[WorkspaceModel]
+    dead_link_fallback: str | None = strawberry.field(
+        description="Where people go whose link of this workspace is dead (disabled, "
+        "scheduled, expired, used up or deleted) and has no fallback of its own."
+    )
 
     @strawberry.field(extensions=requires("analytics:read"))
     def analytics(
@@ -98,7 +105,16 @@ class Workspace(Node):
 
     @classmethod
     def from_model(cls, workspace: WorkspaceModel) -> Workspace:
-        return cls(id=to_global_id("Workspace", workspace.id), name=workspace.name, model=workspace)
+        return cls(
+            id=to_global_id("Workspace", workspace.id),
+            name=workspace.name,
+            model=workspace,
+            dead_link_fallback=workspace.dead_link_fallback,
+        )
+
+    @strawberry.field(extensions=requires("links:read"))
+    async def domains(self, info: Info) -> list[Domain]:
+        return await workspace_domains(info)
 
     @strawberry.field(description="The quotas in force. Operators change them with the CLI.")
     def limits(self, info: Info) -> Limits:
@@ -108,6 +124,17 @@ class Workspace(Node):
     @strawberry.field
     async def usage(self) -> Usage:
         return Usage(**vars(await quotas.usage_of(self.model.id)))
+
+
+@strawberry.input
+class UpdateWorkspaceSettingsInput:
+    dead_link_fallback: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class WorkspacePayload:
+    workspace: Workspace | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
@@ -175,6 +202,16 @@ class Query:
 
 @strawberry.type
 class Mutation:
+    @strawberry.mutation(extensions=requires("links:write"))
+    async def update_workspace_settings(
+        self, info: Info, input: UpdateWorkspaceSettingsInput
+    ) -> WorkspacePayload:
+        try:
+            workspace = await services.update_settings(info.context.workspace_id, given(input))
+        except DomainError as error:
+            return WorkspacePayload(user_errors=user_errors(error))
+        return WorkspacePayload(workspace=Workspace.from_model(workspace))
+
     @strawberry.mutation(extensions=requires("keys:manage"))
     async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> ApiKeyPayload:
         principal = info.context.principal
