@@ -6,12 +6,37 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
 
+
+async def _foreign_keys(on: bool, schema_editor) -> None:
+    # SQLite alters a column by copying the table and dropping the old one; with foreign
+    # keys on, that drop would cascade to every scan and code of every link. Off for the
+    # copy (outside a transaction, where SQLite honours the pragma), on again after.
+    if schema_editor.DIALECT == "sqlite":
+        await schema_editor.client.execute_script(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
+async def _foreign_keys_off(apps, schema_editor) -> None:
+    await _foreign_keys(False, schema_editor)
+
+
+async def _foreign_keys_on(apps, schema_editor) -> None:
+    await _foreign_keys(True, schema_editor)
+    if schema_editor.DIALECT == "sqlite":
+        # The copy of the link table leaves out its (workspace_id, created_at) index.
+        await schema_editor.client.execute_script(
+            'CREATE INDEX IF NOT EXISTS "idx_link_workspa_f54ac2" '
+            'ON "link" ("workspace_id", "created_at")'
+        )
+
+
 class Migration(migrations.Migration):
     dependencies = [('models', '0007_deliveries_are_due')]
 
     initial = False
+    atomic = False  # see _foreign_keys
 
     operations = [
+        ops.RunPython(_foreign_keys_off, _foreign_keys_on),
         ops.CreateModel(
             name='Domain',
             fields=[
@@ -72,4 +97,5 @@ class Migration(migrations.Migration):
             "SELECT '', slug, id, workspace_id, created_at FROM link",
             reverse_sql="DELETE FROM slug_claim",
         ),
+        ops.RunPython(_foreign_keys_on, _foreign_keys_off),
     ]
