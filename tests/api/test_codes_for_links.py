@@ -3,8 +3,8 @@ code's own link, Link.qrCodes, QrCode.scanCount, each code's scans told apart.""
 
 from __future__ import annotations
 
+from app import keys
 from app.domain.scans.stream import decode, unpack
-from workers import constants
 from workers.scans import ingest_once
 
 CREATE_LINK = """
@@ -21,7 +21,7 @@ IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605
 
 
 async def streamed_scans(app) -> list[dict[str, str]]:
-    stream = constants.key(constants.SCAN_STREAM, app.state.services.settings.redis_namespace)
+    stream = keys.key(keys.SCAN_STREAM, app.state.services.settings.redis_namespace)
     entries = await app.state.services.redis.xrange(stream)
     return [decode(line) for _, fields in entries for line in unpack(fields)]
 

@@ -7,8 +7,8 @@ from collections import Counter
 
 import httpx
 
+from app import keys
 from app.domain.scans.stream import decode, unpack
-from workers import constants
 
 CREATE = """
 mutation($i: CreateLinkInput!) {
@@ -23,7 +23,7 @@ SPLIT = [
 
 
 async def streamed_scans(app) -> list[dict[str, str]]:
-    stream = constants.key(constants.SCAN_STREAM, app.state.services.settings.redis_namespace)
+    stream = keys.key(keys.SCAN_STREAM, app.state.services.settings.redis_namespace)
     entries = await app.state.services.redis.xrange(stream)
     return [decode(line) for _, fields in entries for line in unpack(fields)]
 

@@ -49,12 +49,18 @@ def a_link(**fields: Any) -> ResolvedLink:
     return ResolvedLink.from_dict(data | fields)
 
 
+PHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+)
+
+
 class FakeCache:
     def __init__(self, *links: ResolvedLink) -> None:
         self.links = {link.slug: link for link in links}
 
-    async def get(self, slug: str) -> ResolvedLink | None:
-        return self.links.get(slug)
+    async def get(self, slug: str, host: str = "") -> ResolvedLink | None:
+        return self.links.get(slug) if not host else None
 
 
 class FakeLimiter:
@@ -64,6 +70,9 @@ class FakeLimiter:
 
     async def take(self, link: ResolvedLink) -> bool:
         self.asked.append(link.id)
+        return self.allow
+
+    async def has_room(self, link: ResolvedLink) -> bool:  # asks, takes nothing
         return self.allow
 
 
@@ -186,3 +195,16 @@ async def test_the_first_matching_rule_chooses_the_destination() -> None:
     )
     # The rule that chose is recorded by its number; the link's own destination adds nothing.
     assert [entry.get("o") for entry in recorder.entries] == ["rule 2", None]
+
+
+async def test_issue13_a_bot_or_a_head_never_takes_a_scan() -> None:
+    core, limiter, _ = redirector(a_link(scan_limit=10))
+    for visit in (
+        Visit("spring", user_agent="Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"),
+        Visit("spring", method="HEAD", user_agent=PHONE),
+        Visit("spring"),  # no user agent: a script
+    ):
+        assert (await core.visit(visit)).status == 302
+    assert limiter.asked == []
+    await core.visit(Visit("spring", user_agent=PHONE))
+    assert limiter.asked == [1]
