@@ -397,6 +397,14 @@ PATHS: dict[str, Any] = {
                            _ref("schemas", "Health")),
         }),
     },
+    "/.well-known/qrforge/{token}": {
+        "parameters": [_param("path", "token", {"type": "string", "maxLength": 64},
+                              "A custom domain's verification token.", example="k7Yx2")],
+        "get": _op("A custom domain's proof of control, on that host (verifyDomain)", {
+            "200": _answer("The token, when the Host is the domain waiting for it.",
+                           "text/plain"),
+        }, "NotFound"),
+    },
     "/metrics": {"get": _op("This process's Prometheus metrics",
                             {"200": _answer("Prometheus text exposition.", "text/plain")})},
     "/openapi.json": {"get": _op("This document", {
