@@ -83,6 +83,7 @@ from .input_types import (
     RedirectRuleInput,
     RuleConditionInput,
     UpdateLinkInput,
+    VariantInput,
 )
 from .list_links import (
     ListLinks,
@@ -184,6 +185,7 @@ __all__ = [
     "UpdateLinkUpdateLinkLink",
     "UpdateLinkUpdateLinkUserErrors",
     "Upload",
+    "VariantInput",
     "Viewer",
     "ViewerViewer",
     "ViewerViewerWorkspace",

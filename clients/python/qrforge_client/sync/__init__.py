@@ -82,6 +82,7 @@ from .input_types import (
     RedirectRuleInput,
     RuleConditionInput,
     UpdateLinkInput,
+    VariantInput,
 )
 from .list_links import (
     ListLinks,
@@ -178,6 +179,7 @@ __all__ = [
     "UpdateLinkUpdateLinkLink",
     "UpdateLinkUpdateLinkUserErrors",
     "Upload",
+    "VariantInput",
     "Viewer",
     "ViewerViewer",
     "ViewerViewerWorkspace",

@@ -47,7 +47,12 @@ class CreateLinkInput(BaseModel):
     forward_query: Optional[bool] = Field(alias="forwardQuery", default=None)
     password: Optional[str] = None
     design_id: Optional[str] = Field(alias="designId", default=None)
-    destination: str
+    domain_id: Optional[str] = Field(alias="domainId", default=None)
+    "A verified custom domain of the workspace; null: the install's own."
+    variants: Optional[list["VariantInput"]] = None
+    "2 to 10 weighted destinations (A/B); a matching rule still wins. [] or null removes them."
+    destination: Optional[str] = None
+    "Required by createLink; a code's link defaults to the code's data.url."
 
 
 class CreateQrCodeInput(BaseModel):
@@ -57,6 +62,8 @@ class CreateQrCodeInput(BaseModel):
     kind: QrCodeKind = QrCodeKind.STATIC
     design_id: Optional[str] = Field(alias="designId", default=None)
     style: Optional["QrStyleInput"] = None
+    link_id: Optional[str] = Field(alias="linkId", default=None)
+    "A further tracked code of this existing link (kind DYNAMIC, dataType URL): it prints the link's short URL with ?qr=<a marker of its own>."
     link: Optional["CreateLinkInput"] = None
     "Options of a DYNAMIC code's link; its destination is data.url."
 
@@ -187,7 +194,17 @@ class UpdateLinkInput(BaseModel):
     forward_query: Optional[bool] = Field(alias="forwardQuery", default=None)
     password: Optional[str] = None
     design_id: Optional[str] = Field(alias="designId", default=None)
+    domain_id: Optional[str] = Field(alias="domainId", default=None)
+    "A verified custom domain of the workspace; null: the install's own."
+    variants: Optional[list["VariantInput"]] = None
+    "2 to 10 weighted destinations (A/B); a matching rule still wins. [] or null removes them."
     destination: Optional[str] = None
+
+
+class VariantInput(BaseModel):
+    destination: str
+    weight: int
+    "1 to 10000; traffic splits by weight."
 
 
 BulkCreateQrCodesInput.model_rebuild()
