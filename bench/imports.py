@@ -24,13 +24,9 @@ from tortoise import Tortoise
 from app.db import tortoise_config
 from app.domain.links import services as links
 from app.domain.workspaces import services as workspaces
+from app.events import NoEvents
 
 PG_ADMIN = os.environ.get("QRFORGE_TEST_PG", "postgres://postgres@127.0.0.1:5432/postgres")
-
-
-class Silent:
-    async def emit(self, type: str, workspace_id: int, data: dict[str, object]) -> None:
-        pass
 
 
 def bitly_export(path: Path, rows: int) -> None:
@@ -51,7 +47,7 @@ async def singles(url: str, count: int) -> float:
         started = time.perf_counter()
         for n in range(count):
             given = {"destination": f"https://shop.example/s/{n}", "slug": f"one{n:06d}"}
-            await links.create_link(workspace.id, given, Silent())
+            await links.create_link(workspace.id, given, NoEvents())
         return (time.perf_counter() - started) / count
     finally:
         await Tortoise.close_connections()

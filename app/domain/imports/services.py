@@ -22,15 +22,11 @@ from app.domain.links import services as links
 from app.domain.links.models import Link
 from app.domain.workspaces import quotas
 from app.errors import DomainError
+from app.events import NoEvents
 
 # Rows checked and inserted together: one slug lookup and one INSERT, well under both
 # databases' parameter limits.
 BATCH = 500
-
-
-class _Silent:
-    async def emit(self, type: str, workspace_id: int, data: dict[str, Any]) -> None:
-        pass
 
 
 @dataclass
@@ -109,7 +105,7 @@ def _fresh_slug(claimed: set[str]) -> str:
 
 async def _save_one(row: ImportRow, link: Link, report: ImportReport) -> None:
     try:
-        await links.save_new_link(link, _Silent(), check_quota=False)
+        await links.save_new_link(link, NoEvents(), check_quota=False)
     except DomainError as error:
         report.errors += _row_errors(row, error)
     else:
